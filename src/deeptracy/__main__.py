@@ -1,0 +1,3 @@
+from deeptracy.cli import main
+
+main()

@@ -1,0 +1,19 @@
+"""The `deeptracy` command: wires settings, stores and stages together; no logic of its own."""
+
+from __future__ import annotations
+
+import typer
+
+from deeptracy.cli import db
+
+app = typer.Typer(
+    name="deeptracy",
+    help="DeepTracy: vulnerable dependencies read from lockfiles, matched against OSV advisories.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+
+
+def main() -> None:
+    app()

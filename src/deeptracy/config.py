@@ -1,0 +1,105 @@
+"""Settings, read once from the environment and an optional `.env`, then passed around.
+
+Variable names follow the original DeepTracy where it had one (DATABASE_URI, BROKER_URI,
+SHARED_VOLUME_PATH, LOCAL_PRIVATE_KEY_FILE, PLUGINS_LOCATION, PATTON_URI, EMAIL_SMTP_*,
+ALLOWED_SCANS_PER_PERIOD, ...). Nothing below `config` reads the environment itself.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class SmtpSecurity(StrEnum):
+    NONE = "none"
+    STARTTLS = "starttls"
+    SSL = "ssl"
+
+
+def _default_home() -> Path:
+    return Path.home() / ".deeptracy"
+
+
+class Settings(BaseSettings):
+    """Every tunable of DeepTracy. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Where the embedded default keeps its SQLite file, server key and workspaces.
+    deeptracy_home: Path = Field(default_factory=_default_home)
+    database_uri: str | None = None
+    broker_uri: str | None = None
+    log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.TEXT
+
+    # Service
+    server_address: str = "127.0.0.1:8000"
+    public_url: str | None = None
+    allow_anonymous_read: bool = False
+    embedded_workers: int = Field(default=2, ge=0, le=64)
+    allowed_scans_per_period: int = Field(default=1, ge=0)
+    allowed_scans_check_period: int = Field(default=5, ge=1)  # minutes
+    secret_key: SecretStr | None = None  # server key for secrets at rest; generated if unset
+
+    # Scanning
+    shared_volume_path: Path | None = None
+    local_private_key_file: Path | None = None
+    plugins_location: Path | None = None
+    patton_uri: str | None = None
+    allow_file_urls: bool = False
+    clone_timeout: float = Field(default=300.0, gt=0)
+    scan_timeout: float = Field(default=1800.0, gt=0)
+    analyzer_timeout: float = Field(default=600.0, gt=0)
+    max_repository_bytes: int = Field(default=2 * 1024**3, gt=0)
+    max_manifest_bytes: int = Field(default=64 * 1024**2, gt=0)
+
+    # Advisories
+    advisory_sync_interval: int = Field(default=0, ge=0)  # minutes; 0 disables
+    http_timeout: float = Field(default=30.0, gt=0)
+    http_retries: int = Field(default=3, ge=0)
+
+    # Notifications (the original's names)
+    email_smtp_server: str | None = None
+    email_smtp_port: int = 587
+    email_smtp_user: str | None = None
+    email_smtp_password: SecretStr | None = None
+    email_smtp_security: SmtpSecurity = SmtpSecurity.STARTTLS
+    email_from: str | None = None
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}:
+            raise ValueError(
+                f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not {value!r}"
+            )
+        return level
+
+    @property
+    def effective_database_uri(self) -> str:
+        """DATABASE_URI, or the embedded SQLite file under DEEPTRACY_HOME."""
+        if self.database_uri:
+            return self.database_uri
+        return f"sqlite:///{self.deeptracy_home / 'deeptracy.db'}"
+
+    @property
+    def workspace_root(self) -> Path:
+        """Per-scan clones go below here; each worker host uses its own local folder."""
+        return self.shared_volume_path or (self.deeptracy_home / "workspaces")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides (used by the CLI and tests)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,22 @@
+"""Go modules: SemVer with a mandatory-in-go.mod 'v' prefix (optional in OSV records).
+
+Pseudo-versions (v0.0.0-20200101120000-abcdef123456) are SemVer pre-releases and order as
+such; '+incompatible' is build metadata and does not affect order.
+"""
+
+from __future__ import annotations
+
+from deeptracy.versions.interface import InvalidVersion, VersionScheme
+from deeptracy.versions.semver import SemverKey, parse_semver
+
+
+class GoScheme(VersionScheme):
+    name = "Go"
+
+    def parse(self, version: str) -> SemverKey:
+        text = version.strip()
+        if text.startswith("v"):
+            text = text[1:]
+        if text.startswith(("v", "=")):
+            raise InvalidVersion(f"{version!r} is not a valid Go module version")
+        return parse_semver(text)

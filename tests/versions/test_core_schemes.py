@@ -1,0 +1,92 @@
+import pytest
+
+from deeptracy.versions import InvalidVersion, scheme_for
+
+
+def _sorted(ecosystem: str, versions: list[str]) -> list[str]:
+    scheme = scheme_for(ecosystem)
+    assert scheme is not None
+    return sorted(versions, key=scheme.parse)
+
+
+def test_pep440_order_epochs_pre_post_dev_local() -> None:
+    ordered = [
+        "1.0.dev0",
+        "1.0a1",
+        "1.0b2",
+        "1.0rc1",
+        "1.0",
+        "1.0+local.1",
+        "1.0.post1",
+        "1.1",
+        "1!0.1",
+    ]
+    assert _sorted("PyPI", list(reversed(ordered))) == ordered
+
+
+def test_pep440_equivalent_spellings_are_equal() -> None:
+    scheme = scheme_for("PyPI")
+    assert scheme is not None
+    assert scheme.compare("1.0", "1.0.0") == 0
+    assert scheme.compare("1.0RC1", "1.0rc1") == 0
+    assert scheme.compare("v1.0", "1.0") == 0
+
+
+def test_semver_precedence_from_the_specification() -> None:
+    # The exact example chain of semver.org, spec item 11.
+    chain = [
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "2.0.0",
+        "2.1.0",
+        "2.1.1",
+    ]
+    assert _sorted("crates.io", list(reversed(chain))) == chain
+
+
+def test_semver_build_metadata_is_ignored() -> None:
+    scheme = scheme_for("crates.io")
+    assert scheme is not None
+    assert scheme.compare("1.0.0+build.1", "1.0.0+other") == 0
+
+
+@pytest.mark.parametrize("bad", ["", "1.0.0-", "01.0.0", "1.0.0-01", "abc", "1.0.0.0"])
+def test_semver_invalid(bad: str) -> None:
+    scheme = scheme_for("crates.io")
+    assert scheme is not None
+    with pytest.raises(InvalidVersion, match="SemVer"):
+        scheme.parse(bad)
+
+
+def test_go_pseudo_versions_and_incompatible() -> None:
+    ordered = [
+        "v0.0.0-20190101000000-abcdefabcdef",
+        "v0.0.0-20200101000000-abcdefabcdef",
+        "v0.1.0",
+        "v1.0.0-rc.1",
+        "v1.0.0",
+        "v2.0.0+incompatible",
+        "v2.0.1",
+    ]
+    assert _sorted("Go", list(reversed(ordered))) == ordered
+    scheme = scheme_for("Go")
+    assert scheme is not None
+    assert scheme.compare("1.2.3", "v1.2.3") == 0
+
+
+def test_invalid_pep440_names_the_version() -> None:
+    scheme = scheme_for("PyPI")
+    assert scheme is not None
+    with pytest.raises(InvalidVersion, match="'not a version' is not a valid PEP 440"):
+        scheme.parse("not a version")
+
+
+def test_unknown_ecosystem_has_no_scheme() -> None:
+    assert scheme_for("Nonexistent") is None
+    assert scheme_for("Go:stdlib") is scheme_for("Go")
