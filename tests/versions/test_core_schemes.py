@@ -90,3 +90,36 @@ def test_invalid_pep440_names_the_version() -> None:
 def test_unknown_ecosystem_has_no_scheme() -> None:
     assert scheme_for("Nonexistent") is None
     assert scheme_for("Go:stdlib") is scheme_for("Go")
+
+
+@pytest.mark.parametrize(
+    ("spec", "inside", "outside"),
+    [
+        (">=3.0,<4", ["3.0", "3.2.1", "3.99"], ["2.9", "4.0", "4.0rc1"]),
+        ("~=2.2.1", ["2.2.1", "2.2.9"], ["2.2.0", "2.3"]),
+        ("~=2.2", ["2.2", "2.9"], ["2.1", "3.0"]),
+        ("==1.2.*", ["1.2", "1.2.7", "1.2.post1"], ["1.1.9", "1.3"]),
+        ("!=1.5", ["1.4", "1.5.1"], ["1.5", "1.5.0"]),
+        ("==2.0", ["2.0", "2.0.0"], ["2.0.1"]),
+        ("<=1.0", ["0.1", "1.0"], ["1.0.1"]),
+        (">1.0", ["1.0.1"], ["1.0"]),
+        ("", ["0.0.1", "99"], []),
+    ],
+)
+def test_pep440_declared_constraints(spec: str, inside: list[str], outside: list[str]) -> None:
+    scheme = scheme_for("PyPI")
+    assert scheme is not None
+    allowed = scheme.parse_constraint(spec)
+    assert [v for v in inside if not allowed.contains(scheme.parse(v))] == []
+    assert [v for v in outside if allowed.contains(scheme.parse(v))] == []
+
+
+def test_pep440_invalid_constraint_and_unsupported_ecosystem() -> None:
+    from deeptracy.versions import InvalidConstraint
+
+    pypi, go = scheme_for("PyPI"), scheme_for("Go")
+    assert pypi is not None and go is not None
+    with pytest.raises(InvalidConstraint, match="not a valid PEP 440 specifier"):
+        pypi.parse_constraint(">>1")
+    with pytest.raises(InvalidConstraint, match="not supported for Go"):
+        go.parse_constraint(">=1.0")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from deeptracy.versions.golang import GoScheme
-from deeptracy.versions.interface import InvalidVersion, VersionScheme
+from deeptracy.versions.interface import InvalidConstraint, InvalidVersion, VersionScheme
 from deeptracy.versions.pep440 import Pep440Scheme
 from deeptracy.versions.semver import SemverScheme
 
@@ -31,4 +31,11 @@ def supported_ecosystems() -> frozenset[str]:
     return frozenset(_SCHEMES)
 
 
-__all__ = ["SEMVER", "InvalidVersion", "VersionScheme", "scheme_for", "supported_ecosystems"]
+__all__ = [
+    "SEMVER",
+    "InvalidConstraint",
+    "InvalidVersion",
+    "VersionScheme",
+    "scheme_for",
+    "supported_ecosystems",
+]

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from deeptracy.versions.intervals import VersionSet
 
 
 class InvalidVersion(ValueError):
     """A version string the ecosystem's rules cannot read; the message says why."""
+
+
+class InvalidConstraint(ValueError):
+    """A declared requirement the ecosystem's syntax cannot read; the message says why."""
 
 
 class VersionKey(Protocol):
@@ -30,6 +37,14 @@ class VersionScheme(ABC):
     @abstractmethod
     def parse(self, version: str) -> Any:
         """The ordering key of `version`; raises InvalidVersion with a precise message."""
+
+    def parse_constraint(self, constraint: str) -> VersionSet:
+        """The set of versions a declared requirement admits (">=3.0,<4", "^1.2", "[1.0,2.0)").
+
+        Raises InvalidConstraint for text the ecosystem's syntax cannot read, and for
+        ecosystems whose manifests only ever state exact versions.
+        """
+        raise InvalidConstraint(f"declared version ranges are not supported for {self.name}")
 
     def compare(self, left: str, right: str) -> int:
         """-1, 0 or 1 as `left` sorts before, equal to or after `right`."""
