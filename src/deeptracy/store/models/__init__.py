@@ -1,5 +1,27 @@
 """All ORM models; importing this package registers every table on `Base.metadata`."""
 
 from deeptracy.store.base import Base
+from deeptracy.store.models.service import (
+    Analysis,
+    AnalysisFinding,
+    ApiToken,
+    Branch,
+    Finding,
+    Inventory,
+    InventoryPackage,
+    Project,
+    Scan,
+)
 
-__all__ = ["Base"]
+__all__ = [
+    "Analysis",
+    "AnalysisFinding",
+    "ApiToken",
+    "Base",
+    "Branch",
+    "Finding",
+    "Inventory",
+    "InventoryPackage",
+    "Project",
+    "Scan",
+]
