@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from deeptracy.cli import db
+from deeptracy.cli import db, token
 
 app = typer.Typer(
     name="deeptracy",
@@ -13,6 +13,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(token.app, name="token")
 
 
 def main() -> None:

@@ -71,9 +71,7 @@ class Branch(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(255))
-    latest_scan_id: Mapped[str | None] = mapped_column(
-        ForeignKey("scan.id", ondelete="SET NULL", use_alter=True)
-    )
+    latest_scan_id: Mapped[str | None] = mapped_column(ForeignKey("scan.id", ondelete="SET NULL"))
     last_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     project: Mapped[Project] = relationship(back_populates="branches")

@@ -1,0 +1,28 @@
+"""The migrations and the ORM models describe the same schema, on both backends."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+import deeptracy.store.models  # noqa: F401  (registers every table)
+from deeptracy.store.base import Base
+from deeptracy.store.db import Database, current_revision
+
+
+def test_migrated_schema_matches_the_models(database: Database) -> None:
+    with database.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == []
+
+
+def test_database_is_at_the_head_revision(database: Database) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from deeptracy.store.db import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    heads = ScriptDirectory.from_config(cfg).get_heads()
+    assert len(heads) == 1, f"migrations must form one line, found heads {heads}"
+    assert current_revision(database) == heads[0]
