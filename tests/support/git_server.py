@@ -20,6 +20,7 @@ import secrets
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -259,6 +260,7 @@ class GitHttpServer:
         self.token = "tok-" + secrets.token_hex(16)  # default token of private repositories
         self.requests: list[Request] = []
         self._private: dict[Path, str] = {}
+        self._rates: dict[Path, int] = {}
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
@@ -278,8 +280,23 @@ class GitHttpServer:
             self._private[repo_path.resolve()] = token or self.token
         return token or self.token
 
-    def requests_for(self, name: str) -> list[Request]:
-        prefix = urlsplit(self.url_for(name)).path
+    def set_rate(self, repo_path: Path, bytes_per_second: int | None) -> None:
+        """Send this repository's responses slowly (None: full speed), to test limits."""
+        with self._lock:
+            if bytes_per_second is None:
+                self._rates.pop(repo_path.resolve(), None)
+            else:
+                self._rates[repo_path.resolve()] = bytes_per_second
+
+    def _rate_of(self, path_info: str) -> int | None:
+        repo = self._repo_of(path_info)
+        with self._lock:
+            return self._rates.get(repo) if repo is not None else None
+
+    def requests_for(self, name_or_url: str) -> list[Request]:
+        """Requests for one repository, named as in `url_for` or by its URL (`repo.http_url`)."""
+        url = name_or_url if "://" in name_or_url else self.url_for(name_or_url)
+        prefix = urlsplit(url).path
         with self._lock:
             return [r for r in self.requests if r.path.startswith(prefix + "/")]
 
@@ -399,7 +416,16 @@ def _handler_for(server: GitHttpServer) -> type[BaseHTTPRequestHandler]:
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            self.wfile.write(payload)
+            rate = server._rate_of(parts.path)
+            step = max(1, rate // 20) if rate else len(payload) or 1
+            try:
+                for start in range(0, len(payload), step):
+                    self.wfile.write(payload[start : start + step])
+                    if rate:
+                        self.wfile.flush()
+                        time.sleep(step / rate)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the client was killed mid-transfer, as some tests intend
 
     return Handler
 
@@ -439,10 +465,19 @@ class StallingServer:
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join(timeout=2)
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)
         for conn in self._held:
             conn.close()
         self._socket.close()
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (connections are refused)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 @contextmanager

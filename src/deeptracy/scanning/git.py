@@ -483,17 +483,20 @@ class GitSession:
         what = f"git {args[0]}" if args else "git"
         if self.remaining() <= 0:
             raise GitError(FailureReason.TIMEOUT, f"{what}: clone time limit reached")
-        proc = subprocess.Popen(
-            argv,
-            cwd=cwd or self.private_dir,
-            env=self._env,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-            start_new_session=True,  # its own process group: a timeout kills helpers too
-        )
+        try:
+            proc = subprocess.Popen(
+                argv,
+                cwd=cwd or self.private_dir,
+                env=self._env,
+                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                errors="replace",
+                start_new_session=True,  # its own process group: a timeout kills helpers too
+            )
+        except OSError as exc:  # git missing or not executable
+            raise GitError(FailureReason.INTERNAL_ERROR, f"cannot run git: {exc}") from exc
         pending_input = stdin
         try:
             while True:

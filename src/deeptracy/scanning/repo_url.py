@@ -132,7 +132,9 @@ def _parse_hierarchical(url: str, scheme: str) -> RepoUrl:
         raise _embedded_credentials()
     if user is not None and not _USER.fullmatch(user):
         raise InvalidRepoUrl(f"repository URL user {user!r} is not a valid user name")
-    host = _check_host(parts.hostname or "", url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host  # urlsplit drops IPv6 brackets
+    host = _check_host(host, url)
     path = _check_path(parts.path, url)
     return RepoUrl(url, scheme, user, host, port, path.lstrip("/"))
 
