@@ -101,6 +101,8 @@ def test_invalid_branch_names(name: str) -> None:
         ("fatal: unable to access '…': Could not resolve host: nowhere.invalid", "INVALID_REPO"),
         ("ssh: connect to host h port 22: Connection refused", "INVALID_REPO"),
         ("fatal: transport 'file' not allowed", "INVALID_REPO"),
+        ("fatal: remote error: no such repository: /none.git", "INVALID_REPO"),
+        ("fatal: remote error: access denied or repository not exported: /x", "INVALID_REPO"),
         ("error: object 1234: hasDotgit: contains '.git'\nfatal: fsck error", "INVALID_REPO"),
         ("fatal: the remote end hung up unexpectedly", "INTERNAL_ERROR"),
         ("fatal: out of memory", "INTERNAL_ERROR"),

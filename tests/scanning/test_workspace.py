@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from tests.support.git_server import (
     BareRepo,
     Executable,
+    GitDaemon,
     GitHttpServer,
     Gitlink,
     GitRepoFactory,
@@ -117,6 +119,27 @@ def test_branch_with_slashes(app_repo: BareRepo, git_settings: Settings, transpo
         assert ws.commit == app_repo.head("feature/deps-2024")
         assert (ws.path / "requirements.txt").read_text() == "flask==3.0.0\n"
         assert (ws.path / "extra/requirements.txt").read_text() == "rich\n"
+
+
+def test_clone_over_the_git_protocol(
+    git_repos: GitRepoFactory, git_daemon: GitDaemon, git_settings: Settings
+) -> None:
+    repo = git_repos.create(
+        "daemon-app", {"requirements.txt": "a==1\n", "big.bin": os.urandom(BIG)}, branch="trunk"
+    )
+    repo.commit({"package.json": "{}"}, "npm", branch="feature/x", parent_branch="trunk")
+    big_blob = repo.git("rev-parse", "trunk:big.bin").strip()
+    with clone(repo.git_url, settings=git_settings, manifest_patterns=MANIFESTS) as ws:
+        assert (ws.branch, _files(ws.path)) == ("trunk", ["requirements.txt"])
+        assert big_blob in _missing_objects(ws.path)
+    with clone(repo.git_url, "feature/x", settings=git_settings, manifest_patterns=MANIFESTS) as ws:
+        assert _files(ws.path) == ["package.json", "requirements.txt"]
+    with (
+        pytest.raises(GitError) as caught,
+        clone(git_daemon.url_for("none"), settings=git_settings),
+    ):
+        pass
+    assert caught.value.reason is FailureReason.INVALID_REPO
 
 
 def test_default_branch_is_resolved(git_repos: GitRepoFactory, git_settings: Settings) -> None:
@@ -329,7 +352,7 @@ def test_private_clone_leaves_the_token_nowhere(
         assert time.monotonic() - started < 10
         assert token not in str(caught.value)
     assert _workspaces(git_settings) == []
-    leftovers = list(Path(os.environ.get("TMPDIR", "/tmp")).glob("deeptracy-git-*"))
+    leftovers = list(Path(tempfile.gettempdir()).glob("deeptracy-git-*"))
     assert not [
         p for p in leftovers if (p / "token").exists() and token in (p / "token").read_text()
     ]

@@ -4,11 +4,13 @@
     repo = factory.create("acme/app", {"requirements.txt": "flask==2.0\\n"}, branch="main")
     repo.commit({"package.json": "{}", "old.txt": None}, "add npm", branch="feature/x")
     repo.file_url, repo.http_url          # file:///…/acme/app.git, http://127.0.0.1:…/…/app.git
+    repo.git_url                          # git://127.0.0.1:…/…/app.git (factory with a GitDaemon)
     factory.create("secret", {...}, private=True)   # HTTP needs basic auth, password = token
 
 `GitHttpServer` runs `git http-backend` (the real smart-HTTP server) behind a threaded
 http.server; it decodes chunked request bodies, checks basic auth for private repositories and
-records every request. `StallingServer` accepts TCP connections and never answers.
+records every request (and can send slowly, per repository). `GitDaemon` serves git://.
+`StallingServer` accepts TCP connections and never answers.
 """
 
 from __future__ import annotations
@@ -111,10 +113,13 @@ def _index_line(repo: Path, path: str, entry: Entry) -> str:
 class BareRepo:
     """A bare repository on disk; commits are written with plumbing, no working tree."""
 
-    def __init__(self, path: Path, name: str, http_base: str | None) -> None:
+    def __init__(
+        self, path: Path, name: str, http_base: str | None, git_base: str | None = None
+    ) -> None:
         self.path = path
         self.name = name
         self._http_base = http_base
+        self._git_base = git_base
 
     @property
     def file_url(self) -> str:
@@ -125,6 +130,12 @@ class BareRepo:
         if self._http_base is None:
             raise RuntimeError(f"{self.name} is not served over HTTP (factory has no server)")
         return f"{self._http_base}/{self.name}.git"
+
+    @property
+    def git_url(self) -> str:
+        if self._git_base is None:
+            raise RuntimeError(f"{self.name} is not served by git daemon (factory has no daemon)")
+        return f"{self._git_base}/{self.name}.git"
 
     def git(self, *args: str, input: bytes | None = None) -> str:
         return run_git(*args, cwd=self.path, input=input)
@@ -199,18 +210,22 @@ class BareRepo:
         return done.returncode == 0
 
 
+def _base_for(root: Path, served_root: Path, base_url: str) -> str:
+    prefix = root.resolve().relative_to(served_root).as_posix()
+    return base_url if prefix == "." else f"{base_url}/{prefix}"
+
+
 class GitRepoFactory:
     """Creates bare repositories below `root`; served over HTTP when `server` serves `root`."""
 
-    def __init__(self, root: Path, server: GitHttpServer | None = None) -> None:
+    def __init__(
+        self, root: Path, server: GitHttpServer | None = None, daemon: GitDaemon | None = None
+    ) -> None:
         self.root = root
         self.server = server
         root.mkdir(parents=True, exist_ok=True)
-        if server is not None:
-            prefix = root.relative_to(server.root).as_posix()
-            self._http_base: str | None = server.base_url + ("" if prefix == "." else "/" + prefix)
-        else:
-            self._http_base = None
+        self._http_base = _base_for(root, server.root, server.base_url) if server else None
+        self._git_base = _base_for(root, daemon.root, daemon.base_url) if daemon else None
 
     def create(
         self,
@@ -229,7 +244,7 @@ class GitRepoFactory:
         run_git("init", "--quiet", "--bare", f"--initial-branch={branch}", str(path))
         run_git("config", "uploadpack.allowFilter", str(allow_filter).lower(), cwd=path)
         run_git("config", "uploadpack.allowAnySHA1InWant", "true", cwd=path)
-        repo = BareRepo(path, name, self._http_base)
+        repo = BareRepo(path, name, self._http_base, self._git_base)
         if files is not None:
             repo.commit(files, message, branch)
         if private:
@@ -470,6 +485,62 @@ class StallingServer:
         for conn in self._held:
             conn.close()
         self._socket.close()
+
+
+class GitDaemon:
+    """`git daemon` (the git:// protocol) for every bare repository below `root`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.port = closed_port()
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"git://127.0.0.1:{self.port}"
+
+    def url_for(self, name: str) -> str:
+        return f"{self.base_url}/{name}.git"
+
+    def __enter__(self) -> GitDaemon:
+        self._proc = subprocess.Popen(
+            [
+                "git",
+                "daemon",
+                "--reuseaddr",
+                "--export-all",
+                "--informative-errors",
+                f"--base-path={self.root}",
+                "--listen=127.0.0.1",
+                f"--port={self.port}",
+                str(self.root),
+            ],
+            env={**_GIT_ENV, "HOME": str(self.root)},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return self
+            except OSError:
+                if self._proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        self.__exit__()
+        raise RuntimeError("git daemon did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
 
 
 def closed_port() -> int:

@@ -163,6 +163,8 @@ _BRANCH = (
 )
 _REPO = (
     "repository not found",
+    "no such repository",  # git daemon --informative-errors
+    "repository not exported",  # git daemon otherwise
     "not found",
     "does not appear to be a git repository",
     "could not read from remote repository",
