@@ -284,6 +284,15 @@ def test_token_lives_only_in_a_private_file_during_the_session(
     assert not private.exists()
 
 
+def test_token_is_offered_whatever_the_host_name_case(
+    git_repos: GitRepoFactory, git_http_server: GitHttpServer, git_settings: Settings
+) -> None:
+    repo = git_repos.create("secret", FILES, private=True)
+    url = repo.http_url.replace("127.0.0.1", "LocalHost")
+    credentials = Credentials(git_http_server.token)
+    assert ls_remote(url, settings=git_settings, credentials=credentials).branch == "main"
+
+
 def test_token_is_only_offered_to_the_repository_host(
     git_repos: GitRepoFactory, git_http_server: GitHttpServer, git_settings: Settings
 ) -> None:

@@ -267,6 +267,8 @@ while IFS= read -r line && test -n "$line"; do
     host=*) host=${{line#host=}} ;;
   esac
 done
+# git passes the host as written in the URL; host names compare case-insensitively.
+host=$(printf '%s' "$host" | tr 'A-Z' 'a-z')
 test "$protocol" = {protocol} || exit 0
 test "$host" = {host} || exit 0
 printf 'username=%s\\n' {username}

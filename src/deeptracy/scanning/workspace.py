@@ -204,8 +204,10 @@ def clone(
     """Clone `branch` (default: the remote's default branch) of `url` into a fresh workspace.
 
     `manifest_patterns` are the basenames/globs to check out (the extractor registry's
-    filenames and patterns plus `.deeptracy.yml`); None checks out the whole tree. Raises
-    GitError with a FailureReason; the workspace is removed when the block exits, error or not.
+    filenames and patterns plus `.deeptracy.yml`); None checks out the whole tree. They must
+    cover every file an extractor reads, siblings included (`-r other.txt` in requirements
+    files): a file outside them is absent from the tree. Raises GitError with a
+    FailureReason; the workspace is removed when the block exits, error or not.
     """
     started = time.monotonic()
     deadline = started + settings.clone_timeout
