@@ -14,7 +14,7 @@ from deeptracy.store.db import Database, upgrade
 from tests.support import services
 
 # ---- git repositories and servers (tests/support/git_fixtures.py) ---------------------------
-# git_http_server, git_repos, stalling_server, git_settings
+# git_http_server, git_daemon, git_repos, stalling_server, git_settings
 pytest_plugins = ("tests.support.git_fixtures",)
 # ---- end git fixtures ------------------------------------------------------------------------
 
