@@ -13,6 +13,11 @@ from deeptracy.config import Settings
 from deeptracy.store.db import Database, upgrade
 from tests.support import services
 
+# ---- git repositories and servers (tests/support/git_fixtures.py) ---------------------------
+# git_http_server, git_daemon, git_repos, stalling_server, git_settings
+pytest_plugins = ("tests.support.git_fixtures",)
+# ---- end git fixtures ------------------------------------------------------------------------
+
 # Variables a developer's shell or .env could carry into tests; every test starts without them.
 _ISOLATED_ENV = (
     "DATABASE_URI",

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     plugins_location: Path | None = None
     patton_uri: str | None = None
     allow_file_urls: bool = False
+    allow_http_urls: bool = False  # plain http:// remotes (no TLS): tests and trusted mirrors
+    # known_hosts for SSH remotes; host keys are always checked (default DEEPTRACY_HOME/known_hosts)
+    ssh_known_hosts_file: Path | None = None
     clone_timeout: float = Field(default=300.0, gt=0)
     scan_timeout: float = Field(default=1800.0, gt=0)
     analyzer_timeout: float = Field(default=600.0, gt=0)
@@ -93,6 +96,11 @@ class Settings(BaseSettings):
         if self.database_uri:
             return self.database_uri
         return f"sqlite:///{self.deeptracy_home / 'deeptracy.db'}"
+
+    @property
+    def effective_known_hosts_file(self) -> Path:
+        """SSH_KNOWN_HOSTS_FILE, or DEEPTRACY_HOME/known_hosts."""
+        return self.ssh_known_hosts_file or (self.deeptracy_home / "known_hosts")
 
     @property
     def workspace_root(self) -> Path:

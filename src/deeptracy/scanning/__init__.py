@@ -1,0 +1,1 @@
+"""The scan pipeline: workspace/clone, inventory, unchanged check, analyzers, merge."""
