@@ -27,13 +27,14 @@ from deeptracy.config import Settings
 from deeptracy.inventory.interface import Extractor, ScanFile
 from deeptracy.inventory.model import Location, Package
 from deeptracy.inventory.walker import scan_tree
-from deeptracy.scanning.git import Credentials, FailureReason, GitError
+from deeptracy.scanning.git import Credentials, GitError
 from deeptracy.scanning.workspace import (
     clone,
     remove_stale_workspaces,
     sparse_patterns,
     tree_bytes,
 )
+from deeptracy.store.enums import FailureReason
 
 MANIFESTS = ["requirements.txt", "package.json", "package-lock.json", "*.csproj", ".deeptracy.yml"]
 BIG = 3 * 1024 * 1024

@@ -24,13 +24,13 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 
 from deeptracy.config import Settings
 from deeptracy.logs import redact
 from deeptracy.scanning.repo_url import InvalidRepoUrl, RepoUrl, parse_repo_url
+from deeptracy.store.enums import FailureReason
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +56,6 @@ _PASSTHROUGH_ENV = (
     "GIT_SSL_CAPATH",
 )
 DEFAULT_HTTPS_USERNAME = "x-access-token"
-
-
-class FailureReason(StrEnum):
-    """Why a clone failed; the scan records it as its state."""
-
-    INVALID_REPO = "INVALID_REPO"
-    INVALID_BRANCH = "INVALID_BRANCH"
-    AUTH_FAILED = "AUTH_FAILED"
-    TIMEOUT = "TIMEOUT"
-    TOO_LARGE = "TOO_LARGE"
-    INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
 class GitError(Exception):

@@ -27,11 +27,11 @@ from deeptracy.config import Settings
 from deeptracy.logs import redact
 from deeptracy.scanning.git import (
     Credentials,
-    FailureReason,
     GitError,
     GitSession,
     validate_branch,
 )
+from deeptracy.store.enums import FailureReason
 
 log = logging.getLogger(__name__)
 
