@@ -1,0 +1,1 @@
+"""The scan pipeline: workspace, inventory, analyzers, merge, suppression; plain functions."""
