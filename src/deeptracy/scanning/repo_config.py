@@ -316,6 +316,13 @@ def _problems(exc: ValidationError, root: yaml.Node | None) -> list[Problem]:
             message += f" (allowed: {_allowed_keys(loc[:-1])})"
         elif kind == "missing":
             message = f"{where}: required key is missing"
+        elif kind == "model_type":
+            wanted = (
+                "a name, or a mapping with name and ecosystem"
+                if loc[-1] == "package"
+                else ("a mapping with id and reason" if loc[:1] == ("ignore",) else "a mapping")
+            )
+            message = f"{where}: expected {wanted}"
         else:
             text = str(error["msg"]).removeprefix("Value error, ")
             text = text.replace("a valid tuple", "a list")
