@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,6 +42,10 @@ def _vulns(bom: dict[str, Any], advisory_id: str) -> list[dict[str, Any]]:
     return [v for v in bom["vulnerabilities"] if v["id"] == advisory_id]
 
 
+def _places(component: dict[str, Any]) -> list[tuple[str, int | None]]:
+    return [(o["location"], o.get("line")) for o in component["evidence"]["occurrences"]]
+
+
 def _props(item: dict[str, Any]) -> dict[str, str]:
     return {p["name"]: p["value"] for p in item.get("properties", [])}
 
@@ -59,14 +67,17 @@ def test_metadata_names_the_tool_and_the_subject(report: Report) -> None:
     meta = _bom(report)["metadata"]
     assert meta["timestamp"] == "2024-05-06T07:08:09+00:00"
     assert meta["tools"]["components"] == [
-        {"bom-ref": "deeptracy:tool", "name": "DeepTracy", "type": "application", "version": "0.1.0"}
+        {
+            "bom-ref": "deeptracy:tool",
+            "name": "DeepTracy",
+            "type": "application",
+            "version": "0.1.0",
+        }
     ]
     subject = meta["component"]
     assert subject["name"] == "acme/shop"
     assert subject["version"] == "9fceb02d0ae598e95dc970b74767f19372d61af8"
-    assert subject["externalReferences"] == [
-        {"type": "vcs", "url": "https://github.com/acme/shop"}
-    ]
+    assert subject["externalReferences"] == [{"type": "vcs", "url": "https://github.com/acme/shop"}]
     assert _props(subject) == {"deeptracy:branch": "feature/login"}
 
 
@@ -77,7 +88,13 @@ def test_one_component_per_package_with_purl_and_where_it_was_read(report: Repor
     assert django["bom-ref"] == "pkg:pypi/django@3.2.0"
     assert django["purl"] == "pkg:pypi/django@3.2.0"
     assert django["version"] == "3.2.0"
-    assert django["evidence"]["occurrences"] == [{"location": "requirements.txt", "line": 3}]
+    assert django["evidence"]["occurrences"] == [
+        {
+            "bom-ref": "pkg:pypi/django@3.2.0|requirements.txt:3",
+            "location": "requirements.txt",
+            "line": 3,
+        }
+    ]
     assert _props(django) == {"deeptracy:direct": "true", "deeptracy:ecosystem": "PyPI"}
     jinja = _component(bom, "jinja2")
     assert jinja["scope"] == "excluded"  # a dev dependency
@@ -96,26 +113,30 @@ def test_declared_only_package_has_no_version(report: Report) -> None:
 
 def test_group_and_name_for_maven_and_scoped_npm() -> None:
     maven = Package(
-        "Maven", "org.apache.logging.log4j:log4j-core", "2.14.1", locations=(Location("pom.xml", 20),)
+        "Maven",
+        "org.apache.logging.log4j:log4j-core",
+        "2.14.1",
+        locations=(Location("pom.xml", 20),),
     )
     scoped = Package("npm", "@babel/traverse", "7.22.0", locations=(Location("package-lock.json"),))
-    bom = _bom(build_report(inventory=Inventory(packages=(maven, scoped)), findings=(), suppressed=()))
+    bom = _bom(
+        build_report(inventory=Inventory(packages=(maven, scoped)), findings=(), suppressed=())
+    )
     log4j = _component(bom, "log4j-core")
     assert log4j["group"] == "org.apache.logging.log4j"
     assert log4j["purl"] == "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"
     babel = _component(bom, "traverse")
     assert babel["group"] == "@babel"
-    assert babel["evidence"]["occurrences"] == [{"location": "package-lock.json"}]
+    assert _places(babel) == [("package-lock.json", None)]
 
 
 def test_the_same_package_in_two_files_is_one_component() -> None:
     again = replace(LODASH, locations=(Location("admin/package.json", 4),))
-    bom = _bom(build_report(inventory=Inventory(packages=(LODASH, again)), findings=(), suppressed=()))
+    bom = _bom(
+        build_report(inventory=Inventory(packages=(LODASH, again)), findings=(), suppressed=())
+    )
     (lodash,) = bom["components"]
-    assert lodash["evidence"]["occurrences"] == [
-        {"location": "admin/package.json", "line": 4},
-        {"location": "web/package.json", "line": 12},
-    ]
+    assert _places(lodash) == [("admin/package.json", 4), ("web/package.json", 12)]
 
 
 def test_vulnerabilities_with_ratings_affects_and_recommendation(report: Report) -> None:
@@ -194,11 +215,45 @@ def test_direct_dependencies_of_the_subject(report: Report) -> None:
 def test_deterministic_serial_and_bytes(report: Report) -> None:
     first = CycloneDXWriter().render(report)
     assert CycloneDXWriter().render(report) == first
-    assert CycloneDXWriter().render(build_report(findings=tuple(reversed(report.findings)))) == first
+    assert (
+        CycloneDXWriter().render(build_report(findings=tuple(reversed(report.findings)))) == first
+    )
     later = build_report(generated_at=GENERATED_AT + timedelta(minutes=1))
-    assert json.loads(CycloneDXWriter().render(later))["serialNumber"] != json.loads(first)[
-        "serialNumber"
-    ]
+    assert (
+        json.loads(CycloneDXWriter().render(later))["serialNumber"]
+        != json.loads(first)["serialNumber"]
+    )
+
+
+_RENDER = """
+import sys
+sys.path[:0] = ["src", "."]
+from deeptracy.inventory.model import Inventory, Location
+from deeptracy.reports.cyclonedx import CycloneDXWriter
+from dataclasses import replace
+from tests.reports.sample import LODASH, build_report
+copies = [replace(LODASH, locations=(Location(f"app{n}/package.json", n),)) for n in range(8)]
+report = build_report(inventory=Inventory(packages=tuple(copies)))
+sys.stdout.write(CycloneDXWriter().render(report))
+"""
+
+
+def test_same_bytes_in_separate_processes() -> None:
+    # Object identities and hash seeds differ between processes; the document must not.
+    root = Path(__file__).resolve().parents[2]
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", _RENDER],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
+    assert '"location": "app7/package.json"' in outputs.pop()
 
 
 @pytest.mark.parametrize(

@@ -34,8 +34,7 @@ def test_groups_are_ordered_by_severity_and_summarised(report: Report) -> None:
     assert out.index("CRITICAL (1)") < out.index("HIGH (1)") < out.index("MEDIUM (1)")
     assert "LOW (" not in out
     assert (
-        "3 vulnerabilities (1 critical, 1 high, 1 medium) in 3 packages · 6 packages scanned"
-        in out
+        "3 vulnerabilities (1 critical, 1 high, 1 medium) in 3 packages · 6 packages scanned" in out
     )
     assert out.splitlines()[0] == (
         "DeepTracy 0.1.0 · acme/shop (branch feature/login, commit 9fceb02d0ae5)"

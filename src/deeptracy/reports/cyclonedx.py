@@ -204,10 +204,20 @@ def _component(packages: list[Package]) -> Component:
                 scope = candidate
                 break
     directs = {p.direct for p in packages} - {None}
-    occurrences = {(loc.path, loc.line) for p in packages for loc in p.locations}
+    ref = bom_ref(first)
+    places = sorted(
+        {(loc.path, loc.line) for p in packages for loc in p.locations},
+        key=lambda place: (place[0], place[1] or 0),
+    )
+    # Explicit refs: the library orders occurrences by bom-ref, and unset refs compare by
+    # object identity, which would make the order differ from run to run.
+    occurrences = [
+        Occurrence(bom_ref=f"{ref}|{path}" + (f":{line}" if line else ""), location=path, line=line)
+        for path, line in places
+    ]
     return Component(
         type=ComponentType.LIBRARY,
-        bom_ref=bom_ref(first),
+        bom_ref=ref,
         group=group,
         name=name,
         version=first.version,
@@ -220,14 +230,7 @@ def _component(packages: list[Package]) -> Component:
             scope=",".join(sorted(s.value for s in scopes if s is not None)) or None,
             note=first.note,
         ),
-        evidence=ComponentEvidence(
-            occurrences=[
-                Occurrence(location=path, line=line)
-                for path, line in sorted(occurrences, key=lambda o: (o[0], o[1] or 0))
-            ]
-        )
-        if occurrences
-        else None,
+        evidence=ComponentEvidence(occurrences=occurrences) if occurrences else None,
     )
 
 
