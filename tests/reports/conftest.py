@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.reports.sample import build_report
 
 from deeptracy.reports.model import Report
-from tests.reports.sample import build_report
 
 
 @pytest.fixture

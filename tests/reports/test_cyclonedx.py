@@ -13,13 +13,13 @@ import pytest
 from cyclonedx.model.vulnerability import VulnerabilityScoreSource
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
+from tests.reports.sample import DJANGO_SQLI, GENERATED_AT, LODASH, NET_HTTP2, build_report
 
 from deeptracy.inventory.model import Inventory, Location, Package
 from deeptracy.reports.cyclonedx import CycloneDXWriter, cvss_method
 from deeptracy.reports.model import Report
 from deeptracy.reports.registry import get_writer
 from deeptracy.scanning.suppress import SuppressedFinding, Suppression, SuppressionState
-from tests.reports.sample import DJANGO_SQLI, GENERATED_AT, LODASH, NET_HTTP2, build_report
 
 VALIDATOR = JsonStrictValidator(SchemaVersion.V1_6)
 

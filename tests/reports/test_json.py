@@ -5,9 +5,10 @@ import re
 from datetime import timedelta, timezone
 from pathlib import Path
 
+from tests.reports.sample import GENERATED_AT, build_report
+
 from deeptracy.reports.json import JsonWriter
 from deeptracy.reports.model import Report
-from tests.reports.sample import GENERATED_AT, build_report
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "report-json.md"
 

@@ -6,12 +6,12 @@ from html.parser import HTMLParser
 
 import pytest
 from markdown_it import MarkdownIt
+from tests.reports.sample import DJANGO_SQLI, build_report
 
 from deeptracy.inventory.model import Location, Package
 from deeptracy.reports import markdown
 from deeptracy.reports.markdown import MarkdownWriter, escape
 from deeptracy.reports.model import Report
-from tests.reports.sample import DJANGO_SQLI, build_report
 
 # GitHub renders CommonMark with tables and strikethrough; markdown-it-py (a dependency of
 # rich) renders the same dialect closely enough to see what the markdown becomes.

@@ -4,10 +4,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from deeptracy.reports.model import Report, Target
-from deeptracy.scanning.suppress import SuppressedFinding, Suppression, SuppressionState
-from deeptracy.severity import Severity
 from tests.reports.sample import (
     DJANGO_SQLI,
     GENERATED_AT,
@@ -16,6 +12,10 @@ from tests.reports.sample import (
     NET_HTTP2,
     build_report,
 )
+
+from deeptracy.reports.model import Report, Target
+from deeptracy.scanning.suppress import SuppressedFinding, Suppression, SuppressionState
+from deeptracy.severity import Severity
 
 
 def test_counts_by_severity_lists_every_severity_in_reading_order(report: Report) -> None:

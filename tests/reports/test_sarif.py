@@ -7,14 +7,14 @@ from typing import Any
 
 import jsonschema
 import pytest
+from tests.reports.sample import DJANGO, DJANGO_SQLI, NET_HTTP2, build_report
+from tests.reports.sarif_subset_schema import SARIF_SUBSET_SCHEMA
 
 from deeptracy.inventory.model import Location, Package
 from deeptracy.reports.model import AnalyzerState, AnalyzerStatus, Report, Target
 from deeptracy.reports.sarif import SarifWriter, fingerprint, security_severity
 from deeptracy.scanning.suppress import SuppressedFinding, Suppression, SuppressionState
 from deeptracy.severity import Severity
-from tests.reports.sample import DJANGO, DJANGO_SQLI, NET_HTTP2, build_report
-from tests.reports.sarif_subset_schema import SARIF_SUBSET_SCHEMA
 
 VALIDATOR = jsonschema.Draft202012Validator(SARIF_SUBSET_SCHEMA)
 

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from tests.reports.sample import DJANGO_SQLI, GENERATED_AT, build_report
+
 from deeptracy.inventory.model import Location, Package
 from deeptracy.reports.model import AnalyzerState, AnalyzerStatus, Report
 from deeptracy.reports.table import TableWriter
-from tests.reports.sample import DJANGO_SQLI, GENERATED_AT, build_report
 
 
 def _line_with(text: str, needle: str) -> str:

@@ -144,10 +144,16 @@ class RepoConfig(_Strict):
     """What a repository asks of its scans. `lang` (the original's only key) is accepted and
     ignored: languages are now found from the files themselves."""
 
-    lang: object = Field(default=None, exclude=True, repr=False)
     ignore: tuple[IgnoreRule, ...] = ()
     paths: tuple[str, ...] = ()
     fail_on: Severity | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_lang(cls, data: object) -> object:
+        if isinstance(data, dict) and "lang" in data:
+            return {key: value for key, value in data.items() if key != "lang"}
+        return data
 
     @field_validator("ignore", "paths", mode="before")
     @classmethod
@@ -341,11 +347,11 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
 
 
 def _allowed_keys(parent: tuple[int | str, ...]) -> str:
-    model: type[BaseModel] = RepoConfig
     names = [str(p) for p in parent if isinstance(p, str)]
     if names[:1] == ["ignore"]:
         model = PackageSelector if names[1:2] == ["package"] else IgnoreRule
-    return ", ".join(model.model_fields)
+        return ", ".join(model.model_fields)
+    return ", ".join([*RepoConfig.model_fields, "lang"])
 
 
 def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
