@@ -242,3 +242,18 @@ def test_deterministic(report: Report) -> None:
     assert SarifWriter().render(report) == first
     shuffled = build_report(findings=tuple(reversed(report.findings)))
     assert SarifWriter().render(shuffled) == first
+
+
+def test_findings_read_from_no_file_become_a_notification() -> None:
+    from_api = Package("PyPI", "Django", "3.2.0")  # e.g. an inventory posted to the API
+    report = build_report(findings=(replace(DJANGO_SQLI, package=from_api),), suppressed=())
+    log = _sarif(report)
+    run = log["runs"][0]
+    assert run["results"] == []
+    (note,) = [
+        n
+        for n in run["invocations"][0]["toolExecutionNotifications"]
+        if "read from no file" in n["message"]["text"]
+    ]
+    assert note["message"]["text"].endswith(": PYSEC-2021-98 in Django")
+    VALIDATOR.validate(log)

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 from tests.reports.sample import DJANGO_SQLI, GENERATED_AT, build_report
 
-from deeptracy.inventory.model import Location, Package
+from deeptracy.inventory.model import FileError, Inventory, Location, Package
 from deeptracy.reports.model import AnalyzerState, AnalyzerStatus, Report
 from deeptracy.reports.table import TableWriter
 
@@ -101,3 +101,18 @@ def test_empty_report() -> None:
     )
     assert "No known vulnerabilities in 6 packages · 6 packages scanned" in out
     assert "CRITICAL" not in out and "suppressed" not in out
+
+
+def test_counts_read_errors_and_singular_packages() -> None:
+    one = build_report(
+        inventory=Inventory(
+            packages=(DJANGO_SQLI.package,),
+            errors=(FileError("a.lock", "bad"), FileError("b.lock", "worse", line=2)),
+        ),
+        findings=(DJANGO_SQLI,),
+        suppressed=(),
+        expired_rules=(),
+    )
+    out = TableWriter().render(one)
+    assert "1 vulnerability (1 critical) in 1 package · 1 package scanned" in out
+    assert "2 read errors:\n  a.lock: bad\n  b.lock:2: worse\n" in out

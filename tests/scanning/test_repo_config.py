@@ -254,3 +254,9 @@ def test_load_reads_at_most_the_limit(tmp_path: Path) -> None:
     (tmp_path / ".deeptracy.yml").write_bytes(b"#" * (MAX_CONFIG_BYTES * 4))
     with pytest.raises(RepoConfigError, match="larger than"):
         load_repo_config(tmp_path)
+
+
+def test_deep_nesting_is_refused() -> None:
+    assert "nested too deeply" in str(_error("lang: " + "[" * 40 + "]" * 40 + "\n"))
+    # Deep enough to exhaust PyYAML's recursive composer, still within the size limit.
+    assert "nested too deeply" in str(_error("lang: " + "[" * 50_000 + "]" * 50_000 + "\n"))

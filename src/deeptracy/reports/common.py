@@ -81,8 +81,9 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else plural or word + 's'}"
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """ "1 package", "3 packages"."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 def summary_line(report: Report) -> str:
@@ -90,7 +91,7 @@ def summary_line(report: Report) -> str:
     total = len(report.findings)
     scanned = len(report.inventory.packages)
     if total == 0:
-        return f"No known vulnerabilities in {_plural(scanned, 'package')}"
+        return f"No known vulnerabilities in {plural(scanned, 'package')}"
     counts = report.counts_by_severity()
     parts = ", ".join(
         f"{counts[severity]} {severity.value.lower()}"
@@ -98,6 +99,6 @@ def summary_line(report: Report) -> str:
         if counts[severity]
     )
     return (
-        f"{_plural(total, 'vulnerability', 'vulnerabilities')} ({parts}) "
-        f"in {_plural(report.affected_packages(), 'package')}"
+        f"{plural(total, 'vulnerability', 'vulnerabilities')} ({parts}) "
+        f"in {plural(report.affected_packages(), 'package')}"
     )

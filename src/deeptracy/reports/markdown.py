@@ -18,6 +18,7 @@ from deeptracy.reports.common import (
     fixed_text,
     location_text,
     main_alias,
+    plural,
     summary_line,
     utc_text,
     version_text,
@@ -80,7 +81,7 @@ def _target_line(report: Report) -> str:
         parts.append(f"branch {escape(t.branch)}")
     if t.commit:
         parts.append(f"commit {escape(t.commit)}")
-    parts.append(f"{len(report.inventory.packages)} packages scanned")
+    parts.append(f"{plural(len(report.inventory.packages), 'package')} scanned")
     parts.append(f"{escape(report.tool_name)} {escape(report.tool_version)}")
     parts.append(utc_text(report.generated_at))
     return " · ".join(parts)

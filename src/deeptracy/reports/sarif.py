@@ -66,8 +66,13 @@ def sarif_log(report: Report) -> dict[str, object]:
     suppressed = report.sorted_suppressed()
     everything = [*active, *(s.finding for s in suppressed)]
     rules, index = _rules(everything)
-    results = [_result(f, index, report, None) for f in active]
-    results += [_result(s.finding, index, report, s) for s in suppressed]
+    # GitHub rejects a result without a location, and a package read from no file (an
+    # inventory sent through the API) has none: such findings become a notification instead.
+    results = [_result(f, index, report, None) for f in active if f.package.locations]
+    results += [
+        _result(s.finding, index, report, s) for s in suppressed if s.finding.package.locations
+    ]
+    unplaced = [f for f in everything if not f.package.locations]
     run: dict[str, object] = {
         "tool": {
             "driver": {
@@ -78,7 +83,7 @@ def sarif_log(report: Report) -> dict[str, object]:
                 "rules": rules,
             }
         },
-        "invocations": [_invocation(report)],
+        "invocations": [_invocation(report, unplaced)],
         "results": results,
         "columnKind": "unicodeCodePoints",
     }
@@ -202,21 +207,20 @@ def _result(
         "level": _LEVEL[finding.severity],
         "message": {"text": _message(finding)},
     }
-    if pkg.locations:
-        locations = [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(report, loc.path)},
-                    "region": {"startLine": loc.line or 1},
-                }
+    locations = [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": _uri(report, loc.path)},
+                "region": {"startLine": loc.line or 1},
             }
-            for loc in pkg.locations
+        }
+        for loc in pkg.locations
+    ]
+    result["locations"] = locations[:1]  # GitHub uses only the first
+    if len(locations) > 1:
+        result["relatedLocations"] = [
+            {"id": n, **loc} for n, loc in enumerate(locations[1:], start=1)
         ]
-        result["locations"] = locations[:1]  # GitHub uses only the first
-        if len(locations) > 1:
-            result["relatedLocations"] = [
-                {"id": n, **loc} for n, loc in enumerate(locations[1:], start=1)
-            ]
     result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(finding)}
     properties = {
         "package": pkg.name,
@@ -241,7 +245,7 @@ def _result(
     return result
 
 
-def _invocation(report: Report) -> dict[str, object]:
+def _invocation(report: Report, unplaced: list[Finding]) -> dict[str, object]:
     notes: list[dict[str, object]] = [
         {
             "level": "error",
@@ -249,6 +253,17 @@ def _invocation(report: Report) -> dict[str, object]:
         }
         for a in sorted(report.failed_analyzers, key=lambda a: a.name)
     ]
+    if unplaced:
+        listed = ", ".join(f"{f.advisory_id} in {f.package.name}" for f in unplaced)
+        notes.append(
+            {
+                "level": "warning",
+                "message": {
+                    "text": f"{len(unplaced)} finding(s) read from no file cannot be shown as "
+                    f"results: {listed}"
+                },
+            }
+        )
     for error in sorted(report.errors):
         notes.append(
             {

@@ -19,6 +19,7 @@ from deeptracy.reports.common import (
     location_text,
     main_alias,
     match_text,
+    plural,
     summary_line,
     utc_text,
     version_text,
@@ -88,8 +89,8 @@ def _render(console: Console, report: Report) -> None:
             console.print(_table(group))
 
     console.print()
-    scanned = len(report.inventory.packages)
-    console.print(Text(f"{summary_line(report)} · {scanned} packages scanned", style="bold"))
+    scanned = plural(len(report.inventory.packages), "package")
+    console.print(Text(f"{summary_line(report)} · {scanned} scanned", style="bold"))
     _suppressed(console, report)
     _expired(console, report)
     for analyzer in report.failed_analyzers:
@@ -97,7 +98,9 @@ def _render(console: Console, report: Report) -> None:
             Text(f"Analyzer {clean(analyzer.name)} failed: {clean(analyzer.error or '')}", "red")
         )
     if report.errors:
-        console.print(Text(f"Could not read {len(report.errors)} file(s) or entries:", "yellow"))
+        console.print(
+            Text(f"{plural(len(report.errors), 'read error')}:", "yellow")
+        )
         for error in sorted(report.errors):
             place = f"{error.path}:{error.line}" if error.line else error.path
             console.print(Text(f"  {clean(place)}: {clean(error.message)}"))

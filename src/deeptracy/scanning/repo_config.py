@@ -32,6 +32,7 @@ from deeptracy.severity import Severity
 CONFIG_FILENAME = ".deeptracy.yml"
 MAX_CONFIG_BYTES = 256 * 1024
 MAX_YAML_NODES = 20_000  # after alias expansion; a real file has a few hundred
+MAX_YAML_DEPTH = 32  # the schema needs 4 levels
 MAX_ERRORS_SHOWN = 10
 
 
@@ -250,6 +251,8 @@ def _load_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
         raise RepoConfigError(source, [Problem(f"invalid YAML: {what}{context}", line)]) from None
     except yaml.YAMLError as exc:
         raise RepoConfigError(source, [Problem(f"invalid YAML: {exc}")]) from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise RepoConfigError(source, [Problem("the document is nested too deeply")]) from None
     finally:
         loader.dispose()
 
@@ -263,7 +266,11 @@ def _check_nodes(root: yaml.Node, source: str) -> None:
     sizes: dict[int, int] = {}
     visiting: set[int] = set()
 
-    def size(node: yaml.Node) -> int:
+    def size(node: yaml.Node, depth: int = 0) -> int:
+        if depth > MAX_YAML_DEPTH:
+            raise RepoConfigError(
+                source, [Problem("the document is nested too deeply", node.start_mark.line + 1)]
+            )
         key = id(node)
         if key in sizes:
             return sizes[key]
@@ -289,9 +296,9 @@ def _check_nodes(root: yaml.Node, source: str) -> None:
                             ],
                         )
                     seen[k.value] = line
-                total += size(k) + size(v)
+                total += size(k, depth + 1) + size(v, depth + 1)
         elif isinstance(node, yaml.SequenceNode):
-            total += sum(size(item) for item in node.value)
+            total += sum(size(item, depth + 1) for item in node.value)
         visiting.discard(key)
         sizes[key] = total
         if total > MAX_YAML_NODES:
