@@ -98,9 +98,7 @@ def _render(console: Console, report: Report) -> None:
             Text(f"Analyzer {clean(analyzer.name)} failed: {clean(analyzer.error or '')}", "red")
         )
     if report.errors:
-        console.print(
-            Text(f"{plural(len(report.errors), 'read error')}:", "yellow")
-        )
+        console.print(Text(f"{plural(len(report.errors), 'read error')}:", "yellow"))
         for error in sorted(report.errors):
             place = f"{error.path}:{error.line}" if error.line else error.path
             console.print(Text(f"  {clean(place)}: {clean(error.message)}"))
