@@ -32,8 +32,9 @@ SARIF_SCHEMA = (
 INFORMATION_URI = "https://github.com/BBVA/deeptracy"
 FINGERPRINT_KEY = "deeptracy/v1"
 
-# GitHub reads security-severity as a CVSS-like number: >= 9.0 critical, 7.0-8.9 high,
-# 4.0-6.9 medium, 0.1-3.9 low. Without a score, a value in the middle of the rating's band.
+# GitHub reads security-severity as a CVSS-like number: over 9.0 critical, 7.0-8.9 high,
+# 4.0-6.9 medium, up to 3.9 low. Without a score, a value inside the rating's band, away from
+# its edges.
 _BAND_VALUE = {
     Severity.CRITICAL: "9.5",
     Severity.HIGH: "8.0",
