@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 import pytest
+from tests.reports.sample import build_report
 
 from deeptracy.reports.model import Report
 from deeptracy.reports.registry import UnknownFormat, formats, get_writer
@@ -36,3 +38,11 @@ def test_options_and_names_in_any_case(report: Report) -> None:
 def test_unknown_format() -> None:
     with pytest.raises(UnknownFormat, match="unknown report format 'html'; choose one of: table,"):
         get_writer("html")
+
+
+@pytest.mark.parametrize("name", ["table", "json", "sarif", "cyclonedx", "markdown"])
+def test_text_that_cannot_be_encoded_does_not_break_a_writer(report: Report, name: str) -> None:
+    # json.loads accepts a lone surrogate ("\ud800"), so advisory data can carry one.
+    broken = replace(report.findings[0], summary="bad \ud800 text")
+    hostile = build_report(findings=(broken, *report.findings[1:]))
+    get_writer(name).render(hostile).encode("utf-8")  # would raise UnicodeEncodeError

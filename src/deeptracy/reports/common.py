@@ -11,8 +11,11 @@ from deeptracy.inventory.model import Package
 from deeptracy.reports.model import SEVERITY_ORDER, Report
 from deeptracy.scanning.suppress import SuppressionState
 
-# C0/C1 controls, DEL, and the bidi overrides/isolates that can reorder text on screen.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls, DEL, the bidi overrides/isolates that can reorder text on screen, and lone
+# surrogates (valid in JSON input, unencodable on output).
+_UNSAFE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 _SPACES = re.compile(r"[\t\n\r]+")
 
 STATE_LABELS = {

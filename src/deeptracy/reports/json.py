@@ -21,7 +21,9 @@ class JsonWriter(Writer):
     extension: ClassVar[str] = "json"
 
     def render(self, report: Report) -> str:
-        return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+        return (
+            json.dumps(report_dict(report), indent=2) + "\n"
+        )  # ASCII: lone surrogates stay escaped
 
 
 def report_dict(report: Report) -> dict[str, object]:

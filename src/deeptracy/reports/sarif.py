@@ -59,7 +59,7 @@ class SarifWriter(Writer):
     extension: ClassVar[str] = "sarif"
 
     def render(self, report: Report) -> str:
-        return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(sarif_log(report), indent=2) + "\n"  # ASCII: lone surrogates stay escaped
 
 
 def sarif_log(report: Report) -> dict[str, object]:
