@@ -1,1 +1,1 @@
-"""The scan pipeline: workspace, inventory, analyzers, merge, suppression; plain functions."""
+"""The scan pipeline: workspace/clone, inventory, unchanged check, analyzers, merge."""
