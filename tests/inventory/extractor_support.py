@@ -34,7 +34,9 @@ def rows(inventory: Inventory, source: str | None = None) -> list[Row]:
 
 
 def errors(inventory: Inventory) -> list[tuple[str, int | None, str]]:
-    return [(e.path, e.line, e.message) for e in inventory.errors]
+    """(path, line, message) of each error, by file and line."""
+    found = [(e.path, e.line, e.message) for e in inventory.errors]
+    return sorted(found, key=lambda e: (e[0], e[1] or 0, e[2]))
 
 
 def write(root: Path, rel: str, text: str | bytes) -> Path:
