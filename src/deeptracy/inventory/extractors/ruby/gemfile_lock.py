@@ -51,6 +51,7 @@ class GemfileLockExtractor(Extractor):
         has_dependencies = False
         section: str | None = None
         in_specs = False
+        unknown: list[tuple[str, int]] = []  # reported only if the file is a Gemfile.lock
         for number, line in enumerate(file.text().splitlines(), 1):
             if not line.strip():
                 continue
@@ -62,7 +63,7 @@ class GemfileLockExtractor(Extractor):
                 elif section == "DEPENDENCIES":
                     has_dependencies = True
                 elif section not in _OTHER_SECTIONS:
-                    file.warn(f"unknown section {section[:60]!r}", line=number)
+                    unknown.append((section, number))
                 continue
             if section in _SOURCES:
                 source = sources[-1]
@@ -87,6 +88,8 @@ class GemfileLockExtractor(Extractor):
                     direct.add(dependency["name"])
         if not sources and not has_dependencies:
             raise ExtractError("no GEM, GIT, PATH or DEPENDENCIES section: not a Gemfile.lock")
+        for name, number in unknown:
+            file.warn(f"unknown section {name[:60]!r}", line=number)
 
         found: dict[tuple[str, str | None, str | None], Package] = {}
         for source in sources:
