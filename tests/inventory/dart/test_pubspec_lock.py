@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deeptracy.inventory.extractors.dart.pubspec import PubspecLockExtractor
 from tests.inventory.extractor_support import errors, rows, scan, write
+
+from deeptracy.inventory.extractors.dart.pubspec import PubspecLockExtractor
 
 DATA = Path(__file__).parent / "data"
 F = [("app/pubspec.lock", None)]
@@ -28,7 +29,15 @@ def test_pubspec_lock() -> None:
             "git https://github.com/acme/markdown.git at 6c2b0d3e5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e "
             "(package version 7.1.1)",
         ),
-        ("shared_models", None, None, True, None, F, "local path ../shared_models (package version 0.2.0)"),
+        (
+            "shared_models",
+            None,
+            None,
+            True,
+            None,
+            F,
+            "local path ../shared_models (package version 0.2.0)",
+        ),
     ]
     # flutter comes with the SDK; a YAML float is not a version string
     assert errors(inv) == [("app/pubspec.lock", None, "package 'weird' has no version string")]

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deeptracy.inventory.extractors.go.gomod import GoModExtractor
 from tests.inventory.extractor_support import errors, rows, scan, write
+
+from deeptracy.inventory.extractors.go.gomod import GoModExtractor
 
 DATA = Path(__file__).parent / "data"
 
 
 def test_requirements_with_replace_exclude_and_indirect() -> None:
     inv = scan(DATA, GoModExtractor())
-    F = "service/go.mod"
+    src = "service/go.mod"
     assert rows(inv) == [
         # replaced by a local directory: not a registry module, no version
         (
@@ -21,7 +22,7 @@ def test_requirements_with_replace_exclude_and_indirect() -> None:
             None,
             True,
             None,
-            [(F, 11), (F, 32)],
+            [(src, 11), (src, 32)],
             "replaced by the local directory ../shared (required "
             "v0.0.0-00010101000000-000000000000); not a registry module",
         ),
@@ -32,13 +33,13 @@ def test_requirements_with_replace_exclude_and_indirect() -> None:
             None,
             True,
             None,
-            [(F, 9), (F, 36)],
+            [(src, 9), (src, 36)],
             "replaces github.com/google/uuid v1.4.0",
         ),
-        ("github.com/docker/docker", "v24.0.7+incompatible", None, True, None, [(F, 13)], None),
-        ("github.com/gin-gonic/gin", "v1.9.1", None, True, None, [(F, 8)], None),
-        ("github.com/quoted/module", "v1.0.0", None, True, None, [(F, 15)], None),
-        ("github.com/sirupsen/logrus", "v1.9.3", None, True, None, [(F, 18)], None),
+        ("github.com/docker/docker", "v24.0.7+incompatible", None, True, None, [(src, 13)], None),
+        ("github.com/gin-gonic/gin", "v1.9.1", None, True, None, [(src, 8)], None),
+        ("github.com/quoted/module", "v1.0.0", None, True, None, [(src, 15)], None),
+        ("github.com/sirupsen/logrus", "v1.9.3", None, True, None, [(src, 18)], None),
         # replaced at exactly the required version; // indirect stays transitive
         (
             "golang.org/x/crypto",
@@ -46,13 +47,13 @@ def test_requirements_with_replace_exclude_and_indirect() -> None:
             None,
             False,
             None,
-            [(F, 10), (F, 35)],
+            [(src, 10), (src, 35)],
             "replaces golang.org/x/crypto v0.14.0",
         ),
         # excluding another version changes nothing
-        ("golang.org/x/net", "v0.17.0", None, False, None, [(F, 21)], None),
-        ("golang.org/x/sys", "v0.13.0", None, False, None, [(F, 22)], None),
-        ("gopkg.in/yaml.v3", "v3.0.1", None, False, None, [(F, 12)], None),
+        ("golang.org/x/net", "v0.17.0", None, False, None, [(src, 21)], None),
+        ("golang.org/x/sys", "v0.13.0", None, False, None, [(src, 22)], None),
+        ("gopkg.in/yaml.v3", "v3.0.1", None, False, None, [(src, 12)], None),
     ]
     # github.com/pkg/errors v0.9.0 is excluded; golang.org/x/text is replaced but not required;
     # the go and toolchain directives are not packages

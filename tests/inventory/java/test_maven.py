@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deeptracy.inventory.extractors.java.maven import MavenPomExtractor
 from tests.inventory.extractor_support import errors, rows, scan, write
 
+from deeptracy.inventory.extractors.java.maven import MavenPomExtractor
+
 DATA = Path(__file__).parent / "data"
-PARENT_MOVED = "parent com.acme:acme-parent:1.3.0 is not in the tree (pom.xml is com.acme:acme-parent:1.4.0)"
+PARENT_MOVED = (
+    "parent com.acme:acme-parent:1.3.0 is not in the tree (pom.xml is com.acme:acme-parent:1.4.0)"
+)
 SPRING_PARENT = (
     "parent org.springframework.boot:spring-boot-starter-parent:3.1.5 is not in the tree "
     "(empty relativePath); imported BOM software.amazon.awssdk:bom:2.21.0 is not in the tree"
@@ -18,28 +21,36 @@ SPRING_PARENT = (
 
 def test_module_resolves_parent_properties_managed_versions_and_bom_imports() -> None:
     inv = scan(DATA / "monorepo", MavenPomExtractor())
-    S = "service/pom.xml"
-    assert rows(inv, S) == [
+    svc = "service/pom.xml"
+    assert rows(inv, svc) == [
         # managed by the parent through a nested property: ${logback.major}.11
-        ("ch.qos.logback:logback-classic", "1.4.11", None, True, None, [(S, 28)], None),
+        ("ch.qos.logback:logback-classic", "1.4.11", None, True, None, [(svc, 28)], None),
         # a sibling module: ${project.groupId}, and ${project.version} = the parent's ${revision}
-        ("com.acme:acme-core", "1.4.0", None, True, None, [(S, 43)], None),
+        ("com.acme:acme-core", "1.4.0", None, True, None, [(svc, 43)], None),
         # managed by the parent itself, which wins over the imported BOM's 2.12.0
-        ("com.fasterxml.jackson.core:jackson-databind", "2.15.2", None, True, None, [(S, 16)], None),
+        (
+            "com.fasterxml.jackson.core:jackson-databind",
+            "2.15.2",
+            None,
+            True,
+            None,
+            [(svc, 16)],
+            None,
+        ),
         # managed by the BOM module imported by the parent (<scope>import</scope>)
-        ("com.google.guava:guava", "32.1.2-jre", None, True, None, [(S, 20)], None),
-        ("com.h2database:h2", "2.2.224", None, True, "optional", [(S, 54)], None),
+        ("com.google.guava:guava", "32.1.2-jre", None, True, None, [(svc, 20)], None),
+        ("com.h2database:h2", "2.2.224", None, True, "optional", [(svc, 54)], None),
         (
             "io.micrometer:micrometer-core",
             None,
             None,
             True,
             None,
-            [(S, 64)],
+            [(svc, 64)],
             "version '${micrometer.version}' unresolved: property 'micrometer.version' is not "
             "defined in the POM or its parents",
         ),
-        ("io.netty:netty-handler", "4.1.100.Final", None, True, None, [(S, 24)], None),
+        ("io.netty:netty-handler", "4.1.100.Final", None, True, None, [(svc, 24)], None),
         # two classifiers of one artifact: one package, both lines
         (
             "io.netty:netty-transport-native-epoll",
@@ -47,18 +58,18 @@ def test_module_resolves_parent_properties_managed_versions_and_bom_imports() ->
             None,
             True,
             None,
-            [(S, 69), (S, 75)],
+            [(svc, 69), (svc, 75)],
             None,
         ),
         # a Maven range is a declared requirement, never a version
-        ("org.apache.commons:commons-text", None, "[1.10.0,2.0)", True, None, [(S, 33)], None),
+        ("org.apache.commons:commons-text", None, "[1.10.0,2.0)", True, None, [(svc, 33)], None),
         # the managed scope applies when the dependency states none
-        ("org.junit.jupiter:junit-jupiter", "5.10.0", None, True, "test", [(S, 60)], None),
-        ("org.projectlombok:lombok", "1.18.30", None, True, "provided", [(S, 48)], None),
+        ("org.junit.jupiter:junit-jupiter", "5.10.0", None, True, "test", [(svc, 60)], None),
+        ("org.projectlombok:lombok", "1.18.30", None, True, "provided", [(svc, 48)], None),
         # inherited from the parent's <dependencies>: this module, then where it is declared
-        ("org.slf4j:slf4j-api", "2.0.9", None, True, None, [(S, None), ("pom.xml", 58)], None),
+        ("org.slf4j:slf4j-api", "2.0.9", None, True, None, [(svc, None), ("pom.xml", 58)], None),
         # [2.2] is a hard requirement of exactly 2.2
-        ("org.yaml:snakeyaml", "2.2", "[2.2]", True, None, [(S, 38)], None),
+        ("org.yaml:snakeyaml", "2.2", "[2.2]", True, None, [(svc, 38)], None),
     ]
 
 
@@ -73,17 +84,17 @@ def test_parent_pom_reports_its_own_dependencies_and_not_plugins_or_managed_entr
 
 def test_parent_release_not_in_the_tree_leaves_versions_unresolved_with_a_note() -> None:
     inv = scan(DATA / "monorepo", MavenPomExtractor())
-    L = "legacy/pom.xml"
-    assert rows(inv, L) == [
+    old = "legacy/pom.xml"
+    assert rows(inv, old) == [
         # ${project.parent.version} comes from the <parent> element itself
-        ("com.acme:acme-core", "1.3.0", None, True, None, [(L, 28)], None),
+        ("com.acme:acme-core", "1.3.0", None, True, None, [(old, 28)], None),
         (
             "com.fasterxml.jackson.core:jackson-databind",
             None,
             None,
             True,
             None,
-            [(L, 14)],
+            [(old, 14)],
             "version '${jackson.version}' unresolved: property 'jackson.version' is not defined "
             f"in the POM or its parents; {PARENT_MOVED}",
         ),
@@ -93,25 +104,25 @@ def test_parent_release_not_in_the_tree_leaves_versions_unresolved_with_a_note()
             None,
             True,
             None,
-            [(L, 19)],
+            [(old, 19)],
             f"no version: neither declared nor managed; {PARENT_MOVED}",
         ),
-        ("com.oracle:ojdbc", "19.3", None, True, "provided", [(L, 33)], "system scope"),
-        ("commons-io:commons-io", "2.11.0", None, True, None, [(L, 23)], None),
+        ("com.oracle:ojdbc", "19.3", None, True, "provided", [(old, 33)], "system scope"),
+        ("commons-io:commons-io", "2.11.0", None, True, None, [(old, 23)], None),
     ]
 
 
 def test_parent_and_bom_from_a_repository_are_reported_missing() -> None:
     inv = scan(DATA / "monorepo", MavenPomExtractor())
-    T = "starter/pom.xml"
-    assert rows(inv, T) == [
+    starter = "starter/pom.xml"
+    assert rows(inv, starter) == [
         (
             "org.postgresql:postgresql",
             None,
             None,
             True,
             None,
-            [(T, 36)],
+            [(starter, 36)],
             "version '${postgresql.version}' unresolved: property 'postgresql.version' is not "
             f"defined in the POM or its parents; {SPRING_PARENT}",
         ),
@@ -121,7 +132,7 @@ def test_parent_and_bom_from_a_repository_are_reported_missing() -> None:
             None,
             True,
             "test",
-            [(T, 31)],
+            [(starter, 31)],
             f"no version: neither declared nor managed; {SPRING_PARENT}",
         ),
         (
@@ -130,7 +141,7 @@ def test_parent_and_bom_from_a_repository_are_reported_missing() -> None:
             None,
             True,
             None,
-            [(T, 27)],
+            [(starter, 27)],
             f"no version: neither declared nor managed; {SPRING_PARENT}",
         ),
     ]
@@ -232,8 +243,16 @@ def test_parent_outside_the_tree_or_in_a_cycle_is_not_followed(tmp_path: Path) -
     )
     extra_out = parent.format(a="outside", rel="../../outside/pom.xml")
     write(root, "app/pom.xml", POM.format(artifact="app", extra=extra_out, version="${v}"))
-    write(root, "a/pom.xml", POM.format(artifact="a", extra=parent.format(a="b", rel="../b"), version="${v}"))
-    write(root, "b/pom.xml", POM.format(artifact="b", extra=parent.format(a="a", rel="../a"), version="2"))
+    write(
+        root,
+        "a/pom.xml",
+        POM.format(artifact="a", extra=parent.format(a="b", rel="../b"), version="${v}"),
+    )
+    write(
+        root,
+        "b/pom.xml",
+        POM.format(artifact="b", extra=parent.format(a="a", rel="../a"), version="2"),
+    )
     inv = scan(root, MavenPomExtractor())
     assert [(p.source, p.version, p.note) for p in inv.packages] == [
         (
@@ -271,22 +290,36 @@ def test_broken_poms_give_precise_errors_and_other_files_are_still_read(tmp_path
         ("good/pom.xml", "org.example:lib", "3.1")
     ]
     assert errors(inv) == [
-        ("binary/pom.xml", None, "java/maven-pom: malformed XML at line 1 column 1: not well-formed (invalid token)"),
+        (
+            "binary/pom.xml",
+            None,
+            "java/maven-pom: malformed XML at line 1 column 1: not well-formed (invalid token)",
+        ),
         (
             "noartifact/pom.xml",
             9,
             "dependency artifactId unresolved: property 'lib.name' is not defined in the POM or "
             "its parents",
         ),
-        ("settings/pom.xml", None, "java/maven-pom: root element is <settings>, not a Maven <project>"),
-        ("truncated/pom.xml", None, "java/maven-pom: malformed XML at line 6 column 25: no element found"),
+        (
+            "settings/pom.xml",
+            None,
+            "java/maven-pom: root element is <settings>, not a Maven <project>",
+        ),
+        (
+            "truncated/pom.xml",
+            None,
+            "java/maven-pom: malformed XML at line 6 column 25: no element found",
+        ),
     ]
 
 
 def test_parents_and_boms_are_parsed_once_per_tree(tmp_path: Path) -> None:
     reads: list[str] = []
     extractor = MavenPomExtractor()
-    parent = POM.format(artifact="parent", extra="<modules><module>m1</module></modules>", version="1")
+    parent = POM.format(
+        artifact="parent", extra="<modules><module>m1</module></modules>", version="1"
+    )
     write(tmp_path, "pom.xml", parent)
     child = POM.format(
         artifact="{a}",

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deeptracy.inventory.extractors.php.composer import ComposerLockExtractor
 from tests.inventory.extractor_support import errors, rows, scan, write
+
+from deeptracy.inventory.extractors.php.composer import ComposerLockExtractor
 
 DATA = Path(__file__).parent / "data"
 
 
 def test_composer_lock_with_its_manifest() -> None:
     inv = scan(DATA, ComposerLockExtractor())
-    F = [("shop/composer.lock", None)]
+    src = [("shop/composer.lock", None)]
     assert rows(inv, "shop/composer.lock") == [
         (
             "acme/payments-sdk",
@@ -21,26 +22,34 @@ def test_composer_lock_with_its_manifest() -> None:
             None,
             True,
             None,
-            F,
+            src,
             "development version dev-main at 5e1c9a7b3d2f4e6a8c0b1d3f5a7c9e1b3d5f7a9c",
         ),
-        ("acme/shared", None, None, True, None, F, "local path ../packages/shared (version 1.2.0)"),
+        (
+            "acme/shared",
+            None,
+            None,
+            True,
+            None,
+            src,
+            "local path ../packages/shared (version 1.2.0)",
+        ),
         # composer.json spells it Guzzlehttp/Guzzle: Packagist names ignore case
-        ("guzzlehttp/guzzle", "7.8.0", None, True, None, F, None),
+        ("guzzlehttp/guzzle", "7.8.0", None, True, None, src, None),
         (
             "monolog/monolog",
             None,
             None,
             False,
             None,
-            F,
+            src,
             "development version 2.x-dev at c915e2634718dbc8a4a15c61b0e62e7a44e14448",
         ),
-        ("phpunit/phpunit", "10.4.2", None, True, "dev", F, None),
-        ("sebastian/diff", "5.0.3", None, False, "dev", F, None),
+        ("phpunit/phpunit", "10.4.2", None, True, "dev", src, None),
+        ("sebastian/diff", "5.0.3", None, False, "dev", src, None),
         # the release is named v5.4.20 on Packagist; kept as written
-        ("symfony/http-kernel", "v5.4.20", None, True, None, F, None),
-        ("symfony/polyfill-mbstring", "v1.28.0", None, False, None, F, None),
+        ("symfony/http-kernel", "v5.4.20", None, True, None, src, None),
+        ("symfony/polyfill-mbstring", "v1.28.0", None, False, None, src, None),
     ]
     purls = {p.name: p.purl for p in inv.packages}
     assert purls["symfony/http-kernel"] == "pkg:composer/symfony/http-kernel@v5.4.20"
@@ -49,7 +58,15 @@ def test_composer_lock_with_its_manifest() -> None:
 def test_lockfile_alone_and_bad_entries() -> None:
     inv = scan(DATA, ComposerLockExtractor())
     assert rows(inv, "lockonly/composer.lock") == [
-        ("laravel/framework", "v10.30.1", None, None, None, [("lockonly/composer.lock", None)], None)
+        (
+            "laravel/framework",
+            "v10.30.1",
+            None,
+            None,
+            None,
+            [("lockonly/composer.lock", None)],
+            None,
+        )
     ]
     assert errors(inv) == [
         ("lockonly/composer.lock", None, "packages[1] has no name or version"),
@@ -73,7 +90,11 @@ def test_malformed_composer_files(tmp_path: Path) -> None:
             "double quotes: line 1 column 2 (char 1)); direct dependencies unknown",
         ),
         ("list/composer.lock", None, "php/composer-lock: the document is an array, not an object"),
-        ("other/composer.lock", None, "php/composer-lock: no 'packages' array: not a composer.lock"),
+        (
+            "other/composer.lock",
+            None,
+            "php/composer-lock: no 'packages' array: not a composer.lock",
+        ),
         (
             "truncated/composer.lock",
             None,

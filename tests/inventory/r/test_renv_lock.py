@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deeptracy.inventory.extractors.r.renv import RenvLockExtractor
 from tests.inventory.extractor_support import errors, rows, scan, write
+
+from deeptracy.inventory.extractors.r.renv import RenvLockExtractor
 
 DATA = Path(__file__).parent / "data"
 F = [("analysis/renv.lock", None)]
@@ -15,7 +16,15 @@ def test_renv_lock() -> None:
     inv = scan(DATA, RenvLockExtractor())
     assert rows(inv) == [
         # CRAN names are case-sensitive, and sorted so
-        ("BiocGenerics", None, None, None, None, F, "Bioconductor package (package version 0.48.1)"),
+        (
+            "BiocGenerics",
+            None,
+            None,
+            None,
+            None,
+            F,
+            "Bioconductor package (package version 0.48.1)",
+        ),
         ("acmestats", "0.3.1", None, None, None, F, "from the repository acme"),
         ("cli", "3.6.1", None, None, None, F, None),
         ("ggplot2", "3.4.4", None, None, None, F, None),
@@ -40,4 +49,6 @@ def test_renv_lock() -> None:
 def test_malformed_renv_lock(tmp_path: Path) -> None:
     write(tmp_path, "renv.lock", '{"R": {"Version": "4.3.2"}, "Packages": ["cli"]}')
     inv = scan(tmp_path, RenvLockExtractor())
-    assert errors(inv) == [("renv.lock", None, "r/renv-lock: 'Packages' is an array, not an object")]
+    assert errors(inv) == [
+        ("renv.lock", None, "r/renv-lock: 'Packages' is an array, not an object")
+    ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deeptracy.inventory.extractors.ruby.gemfile_lock import GemfileLockExtractor
 from tests.inventory.extractor_support import errors, rows, scan, write
+
+from deeptracy.inventory.extractors.ruby.gemfile_lock import GemfileLockExtractor
 
 DATA = Path(__file__).parent / "data"
 F = "app/Gemfile.lock"

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deeptracy.inventory.extractors.rust.cargo import CargoLockExtractor
 from tests.inventory.extractor_support import errors, rows, scan, write
+
+from deeptracy.inventory.extractors.rust.cargo import CargoLockExtractor
 
 DATA = Path(__file__).parent / "data"
 
 
 def test_workspace_lockfile() -> None:
     inv = scan(DATA, CargoLockExtractor())
-    W = [("workspace/Cargo.lock", None)]
+    ws = [("workspace/Cargo.lock", None)]
     assert rows(inv, "workspace/Cargo.lock") == [
         # from another registry: kept, with a note
         (
@@ -21,25 +22,25 @@ def test_workspace_lockfile() -> None:
             None,
             True,
             None,
-            W,
+            ws,
             "from the registry https://crates.acme.internal/index",
         ),
-        ("libc", "0.2.150", None, False, None, W, None),
+        ("libc", "0.2.150", None, False, None, ws, None),
         # two versions: only the one a member names ("rand 0.8.5") is direct
-        ("rand", "0.7.3", None, False, None, W, None),
-        ("rand", "0.8.5", None, True, None, W, None),
+        ("rand", "0.7.3", None, False, None, ws, None),
+        ("rand", "0.8.5", None, True, None, ws, None),
         (
             "regex-fork",
             None,
             None,
             True,
             None,
-            W,
+            ws,
             "git https://github.com/acme/regex at 0d0c2b1f9a8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c "
             "(crate version 1.10.2)",
         ),
-        ("serde", "1.0.193", None, True, None, W, None),
-        ("tokio", "1.34.0", None, True, None, W, None),
+        ("serde", "1.0.193", None, True, None, ws, None),
+        ("tokio", "1.34.0", None, True, None, ws, None),
     ]
 
 
@@ -62,7 +63,7 @@ def test_broken_cargo_locks(tmp_path: Path) -> None:
     write(
         tmp_path,
         "entries/Cargo.lock",
-        'package = [1]\n[[x]]\n',
+        "package = [1]\n[[x]]\n",
     )
     write(
         tmp_path,
@@ -72,13 +73,14 @@ def test_broken_cargo_locks(tmp_path: Path) -> None:
     )
     inv = scan(tmp_path, CargoLockExtractor())
     assert [(p.source, p.name) for p in inv.packages] == [("partial/Cargo.lock", "ok")]
-    assert errors(inv) == [
+    found = errors(inv)
+    assert found[:3] == [
         ("entries/Cargo.lock", None, "package #1 is a number, not a table"),
         ("partial/Cargo.lock", None, "package #2 has no name or version"),
         ("shape/Cargo.lock", None, "rust/cargo-lock: 'package' is a string, not an array"),
-        (
-            "toml/Cargo.lock",
-            None,
-            "rust/cargo-lock: invalid TOML: Illegal character '\\n' (at line 3, column 10)",
-        ),
     ]
+    # tomllib's wording varies between Python releases; where it points does not
+    path, line, message = found[3]
+    assert (path, line) == ("toml/Cargo.lock", None)
+    assert message.startswith("rust/cargo-lock: invalid TOML: ")
+    assert message.endswith("(at line 3, column 10)")

@@ -4,38 +4,47 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deeptracy.inventory.extractors.swift.resolved import PackageResolvedExtractor
 from tests.inventory.extractor_support import errors, rows, scan, write
+
+from deeptracy.inventory.extractors.swift.resolved import PackageResolvedExtractor
 
 DATA = Path(__file__).parent / "data"
 
 
 def test_all_formats() -> None:
     inv = scan(DATA, PackageResolvedExtractor())
-    V1, V2, V3 = ([(f"{v}/Package.resolved", None)] for v in ("v1", "v2", "v3"))
+    v1, v2, v3 = ([(f"{v}/Package.resolved", None)] for v in ("v1", "v2", "v3"))
     assert rows(inv) == [
-        ("github.com/alamofire/alamofire", "5.8.1", None, None, None, V1, None),
+        ("github.com/alamofire/alamofire", "5.8.1", None, None, None, v1, None),
         (
             "github.com/snapkit/snapkit",
             None,
             None,
             None,
             None,
-            V1,
+            v1,
             "branch develop at f222cbdf325885926566172f6f5f06af95473158",
         ),
-        ("/users/dev/src/acme-kit", None, None, None, None, V2, "local repository /Users/dev/src/acme-kit"),
-        ("github.com/apple/swift-nio", "2.62.0", None, None, None, V2, None),
+        (
+            "/users/dev/src/acme-kit",
+            None,
+            None,
+            None,
+            None,
+            v2,
+            "local repository /Users/dev/src/acme-kit",
+        ),
+        ("github.com/apple/swift-nio", "2.62.0", None, None, None, v2, None),
         (
             "github.com/vapor/vapor",
             None,
             None,
             None,
             None,
-            V2,
+            v2,
             "revision 4ad6b4d6e1b0c0fd3d2a1e0a2c5d0d73bd2a5b7e",
         ),
-        ("github.com/apple/swift-argument-parser", "1.3.0", None, None, None, V3, None),
+        ("github.com/apple/swift-argument-parser", "1.3.0", None, None, None, v3, None),
     ]
     assert inv.packages[0].purl == "pkg:swift/github.com/alamofire/alamofire@5.8.1"
     assert errors(inv) == [
