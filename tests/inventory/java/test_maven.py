@@ -346,3 +346,38 @@ def test_parents_and_boms_are_parsed_once_per_tree(tmp_path: Path) -> None:
     assert len(inv.packages) == 4
     # each POM once by the walker, the parent once more as a parent (then cached)
     assert sorted(reads) == ["m1/pom.xml", "m2/pom.xml", "m3/pom.xml", "pom.xml", "pom.xml"]
+
+
+def test_inherited_dependencies_are_interpolated_in_the_child(tmp_path: Path) -> None:
+    # Maven interpolates the effective model: ${project.version} in a parent's dependency is
+    # the version of the module that inherits it.
+    write(
+        tmp_path, "pom.xml", POM.format(artifact="parent", extra="", version="${project.version}")
+    )
+    write(
+        tmp_path,
+        "child/pom.xml",
+        f"""<project>
+  <parent><groupId>org.example</groupId><artifactId>parent</artifactId><version>1.0</version>
+  </parent>
+  <artifactId>child</artifactId>
+  <version>2.0</version>
+</project>
+""",
+    )
+    inv = scan(tmp_path, MavenPomExtractor())
+    assert [
+        (p.source, p.name, p.version, [(loc.path, loc.line) for loc in p.locations])
+        for p in inv.packages
+    ] == [
+        ("child/pom.xml", "org.example:lib", "2.0", [("child/pom.xml", None), ("pom.xml", 9)]),
+        ("pom.xml", "org.example:lib", "1.0", [("pom.xml", 9)]),
+    ]
+
+
+def test_xml_in_an_encoding_expat_cannot_read(tmp_path: Path) -> None:
+    write(tmp_path, "pom.xml", b'<?xml version="1.0" encoding="Shift_JIS"?><project/>')
+    inv = scan(tmp_path, MavenPomExtractor())
+    assert errors(inv) == [
+        ("pom.xml", None, "java/maven-pom: unreadable XML: multi-byte encodings are not supported")
+    ]

@@ -60,6 +60,7 @@ def test_format_v1_root_and_v4_sparse_index() -> None:
 def test_broken_cargo_locks(tmp_path: Path) -> None:
     write(tmp_path, "toml/Cargo.lock", 'version = 3\n[[package]]\nname = "a\n')
     write(tmp_path, "shape/Cargo.lock", 'package = "none"\n')
+    write(tmp_path, "deep/Cargo.lock", "x = " + "[" * 50_000 + "]" * 50_000)
     write(
         tmp_path,
         "entries/Cargo.lock",
@@ -74,13 +75,14 @@ def test_broken_cargo_locks(tmp_path: Path) -> None:
     inv = scan(tmp_path, CargoLockExtractor())
     assert [(p.source, p.name) for p in inv.packages] == [("partial/Cargo.lock", "ok")]
     found = errors(inv)
-    assert found[:3] == [
+    assert found[:4] == [
+        ("deep/Cargo.lock", None, "rust/cargo-lock: TOML nested too deeply"),
         ("entries/Cargo.lock", None, "package #1 is a number, not a table"),
         ("partial/Cargo.lock", None, "package #2 has no name or version"),
         ("shape/Cargo.lock", None, "rust/cargo-lock: 'package' is a string, not an array"),
     ]
     # tomllib's wording varies between Python releases; where it points does not
-    path, line, message = found[3]
+    path, line, message = found[4]
     assert (path, line) == ("toml/Cargo.lock", None)
     assert message.startswith("rust/cargo-lock: invalid TOML: ")
     assert message.endswith("(at line 3, column 10)")

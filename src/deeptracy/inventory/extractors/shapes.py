@@ -67,3 +67,5 @@ def load_yaml(file: ScanFile) -> Any:
         raise ExtractError(f"invalid YAML{where}: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise ExtractError(f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise ExtractError("YAML nested too deeply") from None

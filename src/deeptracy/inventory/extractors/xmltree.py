@@ -124,6 +124,8 @@ def parse_xml(data: bytes) -> XmlNode:
         raise ExtractError(f"refused: the document declares the entity {exc.name!r}") from None
     except DefusedXmlException as exc:
         raise ExtractError(f"refused: {exc}") from None
+    except (LookupError, ValueError) as exc:  # an encoding expat cannot decode
+        raise ExtractError(f"unreadable XML: {exc}") from None
     except ParseError as exc:
         line, column = exc.position
         reason = str(exc).split(":", 1)[0]

@@ -37,7 +37,7 @@ class PackagesLockExtractor(Extractor):
                 if not isinstance(entry, dict):
                     file.warn(f"{where} is {kind_of(entry)}, not an object")
                     continue
-                kind = entry.get("type")
+                kind = opt_str(entry.get("type"))
                 if kind == "Project":
                     continue
                 if kind not in _KNOWN_TYPES:

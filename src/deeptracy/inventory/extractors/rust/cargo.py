@@ -51,6 +51,8 @@ class CargoLockExtractor(Extractor):
             data = tomllib.loads(file.text())
         except tomllib.TOMLDecodeError as exc:
             raise ExtractError(f"invalid TOML: {exc}") from None
+        except RecursionError:
+            raise ExtractError("TOML nested too deeply") from None
         entries = as_array(data.get("package", []), "'package'")
         crates: list[_Crate] = []
         if "root" in data:  # format v1 kept the root crate apart
