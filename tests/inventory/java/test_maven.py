@@ -357,7 +357,7 @@ def test_inherited_dependencies_are_interpolated_in_the_child(tmp_path: Path) ->
     write(
         tmp_path,
         "child/pom.xml",
-        f"""<project>
+        """<project>
   <parent><groupId>org.example</groupId><artifactId>parent</artifactId><version>1.0</version>
   </parent>
   <artifactId>child</artifactId>
