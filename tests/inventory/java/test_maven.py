@@ -285,6 +285,13 @@ def test_broken_poms_give_precise_errors_and_other_files_are_still_read(tmp_path
             "<artifactId>lib</artifactId>", "<artifactId>${lib.name}</artifactId>"
         ),
     )
+    write(
+        tmp_path,
+        "nogroup/pom.xml",
+        POM.format(artifact="x", extra="", version="1").replace(
+            "<groupId>org.example</groupId>\n      <artifactId>lib", "<artifactId>lib"
+        ),
+    )
     inv = scan(tmp_path, MavenPomExtractor())
     assert [(p.source, p.name, p.version) for p in inv.packages] == [
         ("good/pom.xml", "org.example:lib", "3.1")
@@ -298,9 +305,10 @@ def test_broken_poms_give_precise_errors_and_other_files_are_still_read(tmp_path
         (
             "noartifact/pom.xml",
             9,
-            "dependency artifactId unresolved: property 'lib.name' is not defined in the POM or "
-            "its parents",
+            "dependency with artifactId unresolved: property 'lib.name' is not defined in the "
+            "POM or its parents",
         ),
+        ("nogroup/pom.xml", 9, "dependency with no groupId"),
         (
             "settings/pom.xml",
             None,

@@ -323,9 +323,10 @@ def _package(
     key = managed_key(effective, dep)
     if key is None:
         for field, text in (("groupId", dep.group), ("artifactId", dep.artifact)):
-            problem = expand(text).problem if text else "missing"
-            if problem:
-                file.warn(f"dependency {field} unresolved: {problem}", line=dep.line, path=dep.path)
+            problem = expand(text).problem if text else None
+            if not text or problem:
+                message = f"{field} unresolved: {problem}" if text else f"no {field}"
+                file.warn(f"dependency with {message}", line=dep.line, path=dep.path)
                 return None
         return None
     group, artifact, _, _ = key
