@@ -1,0 +1,1 @@
+"""One extractor per file format, grouped by ecosystem."""
