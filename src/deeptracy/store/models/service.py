@@ -122,7 +122,8 @@ class Scan(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
-    branch: Mapped[str] = mapped_column(String(255))
+    # None until the worker resolves the remote's default branch.
+    branch: Mapped[str | None] = mapped_column(String(255))
     commit_sha: Mapped[str | None] = mapped_column(String(64))
     trigger: Mapped[str] = mapped_column(String(16))
     state: Mapped[ScanState] = mapped_column(String(32), default=ScanState.PENDING)

@@ -135,7 +135,7 @@ def upgrade() -> None:
         "scan",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("project_id", sa.String(length=36), nullable=False),
-        sa.Column("branch", sa.String(length=255), nullable=False),
+        sa.Column("branch", sa.String(length=255), nullable=True),
         sa.Column("commit_sha", sa.String(length=64), nullable=True),
         sa.Column("trigger", sa.String(length=16), nullable=False),
         sa.Column("state", sa.String(length=32), nullable=False),
