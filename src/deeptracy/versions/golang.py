@@ -1,7 +1,8 @@
 """Go modules: SemVer with a mandatory-in-go.mod 'v' prefix (optional in OSV records).
 
 Pseudo-versions (v0.0.0-20200101120000-abcdef123456) are SemVer pre-releases and order as
-such; '+incompatible' is build metadata and does not affect order.
+such; '+incompatible' is build metadata and does not affect order. go.mod states exact versions
+only, so there is no range syntax to read.
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ class GoScheme(VersionScheme):
     name = "Go"
 
     def parse(self, version: str) -> SemverKey:
+        if not isinstance(version, str):
+            raise InvalidVersion(f"{version!r} is not a version string")
         text = version.strip()
         if text.startswith("v"):
             text = text[1:]
         if text.startswith(("v", "=")):
-            raise InvalidVersion(f"{version!r} is not a valid Go module version")
-        return parse_semver(text)
+            raise InvalidVersion(
+                f"{version!r} is not a valid Go module version (vMAJOR.MINOR.PATCH with "
+                "optional -PRERELEASE and +BUILD)"
+            )
+        return parse_semver(text, ecosystem="Go")
