@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from deeptracy.versions.interface import InvalidVersion, VersionScheme
+from deeptracy.versions.interface import PARSE_CACHE_SIZE, InvalidVersion, VersionScheme
 
 _ITEM = re.compile(r"[0-9A-Za-z_-]+")
 RULE = "dot-separated letters, digits, '_' or '-', optional -PRERELEASE and +BUILD"
@@ -33,7 +33,7 @@ def _items(text: str, version: str) -> ConanItems:
     return tuple(items)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
 def _parse(version: str) -> ConanKey:
     text, plus, build = version.rpartition("+") if "+" in version else (version, "", "")
     text, dash, pre = text.rpartition("-") if "-" in text else (text, "", "")

@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from deeptracy.versions.interface import InvalidVersion, VersionScheme
+from deeptracy.versions.interface import PARSE_CACHE_SIZE, InvalidVersion, VersionScheme
 
 _VERSION = re.compile(r"[0-9]+(?:[.-][0-9]+)*")
 
 CranKey = tuple[int, ...]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
 def _parse(version: str) -> CranKey:
     if not _VERSION.fullmatch(version):
         raise InvalidVersion(

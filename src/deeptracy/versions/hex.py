@@ -12,7 +12,12 @@ import re
 from functools import lru_cache
 
 from deeptracy.versions._sets import all_of, any_of, at_least, at_most, between, exactly
-from deeptracy.versions.interface import InvalidConstraint, InvalidVersion, VersionScheme
+from deeptracy.versions.interface import (
+    CONSTRAINT_CACHE_SIZE,
+    InvalidConstraint,
+    InvalidVersion,
+    VersionScheme,
+)
 from deeptracy.versions.intervals import VersionSet
 from deeptracy.versions.semver import SemverKey, floor, parse_semver, prerelease_key
 
@@ -60,7 +65,7 @@ def _clause(text: str, whole: str) -> VersionSet:
     }[op]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=CONSTRAINT_CACHE_SIZE)
 def _parse_requirement(text: str) -> VersionSet:
     if not text.strip():
         raise InvalidConstraint(f"{text!r} is not a valid Elixir requirement: it is empty")

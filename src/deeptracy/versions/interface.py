@@ -9,6 +9,13 @@ if TYPE_CHECKING:
     from deeptracy.versions.intervals import VersionSet
 
 
+# Parsed keys and constraint sets are cached: the matcher parses the same strings many times.
+# A scan of a large advisory database sees well over 65,536 distinct versions per ecosystem, and
+# an LRU cache smaller than the working set misses on every pass.
+PARSE_CACHE_SIZE = 1 << 18
+CONSTRAINT_CACHE_SIZE = 1 << 14
+
+
 class InvalidVersion(ValueError):
     """A version string the ecosystem's rules cannot read; the message says why."""
 

@@ -25,7 +25,13 @@ from functools import lru_cache
 from typing import Any, TypeAlias
 
 from deeptracy.versions._sets import any_of, between, exactly
-from deeptracy.versions.interface import InvalidConstraint, InvalidVersion, VersionScheme
+from deeptracy.versions.interface import (
+    CONSTRAINT_CACHE_SIZE,
+    PARSE_CACHE_SIZE,
+    InvalidConstraint,
+    InvalidVersion,
+    VersionScheme,
+)
 from deeptracy.versions.intervals import VersionSet
 
 _QUALIFIERS = ("alpha", "beta", "milestone", "rc", "snapshot", "", "sp")
@@ -161,7 +167,7 @@ def _encode(items: _Items) -> MavenKey:
     return tuple(out)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
 def _parse(version: str) -> MavenKey:
     if not version or _FORBIDDEN.search(version):
         raise InvalidVersion(
@@ -192,7 +198,7 @@ def _restriction(text: str, spec: str, scheme: MavenScheme) -> VersionSet:
     )
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=CONSTRAINT_CACHE_SIZE)
 def _parse_range(spec: str, scheme: MavenScheme) -> VersionSet:
     text = spec.strip()
     if not text:

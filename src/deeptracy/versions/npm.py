@@ -23,7 +23,12 @@ from deeptracy.versions._sets import (
     between,
     exactly,
 )
-from deeptracy.versions.interface import InvalidConstraint, InvalidVersion, VersionScheme
+from deeptracy.versions.interface import (
+    CONSTRAINT_CACHE_SIZE,
+    InvalidConstraint,
+    InvalidVersion,
+    VersionScheme,
+)
 from deeptracy.versions.intervals import VersionSet
 from deeptracy.versions.semver import (
     SemverKey,
@@ -218,7 +223,7 @@ def _refuse_non_registry(text: str) -> None:
         raise InvalidConstraint(f"{text!r} is a GitHub repository shorthand, not a version range")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=CONSTRAINT_CACHE_SIZE)
 def _parse_range(text: str) -> VersionSet:
     spec = text.strip()
     if spec.startswith("npm:"):

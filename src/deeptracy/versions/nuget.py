@@ -19,7 +19,13 @@ import re
 from functools import lru_cache
 
 from deeptracy.versions._sets import EVERYTHING, all_of, at_least, between
-from deeptracy.versions.interface import InvalidConstraint, InvalidVersion, VersionScheme
+from deeptracy.versions.interface import (
+    CONSTRAINT_CACHE_SIZE,
+    PARSE_CACHE_SIZE,
+    InvalidConstraint,
+    InvalidVersion,
+    VersionScheme,
+)
 from deeptracy.versions.intervals import VersionSet
 
 _LABEL = r"[0-9A-Za-z-]+"
@@ -40,7 +46,7 @@ def _label_key(label: str) -> tuple[int, int | str]:
     return (1, label.upper())  # OrdinalIgnoreCase
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
 def _parse(version: str) -> NugetKey:
     match = _VERSION.fullmatch(version)
     if match is None:
@@ -131,7 +137,7 @@ def _bound(text: str, spec: str, scheme: NugetScheme) -> tuple[NugetKey, Version
     return scheme.version_in(text, spec), None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=CONSTRAINT_CACHE_SIZE)
 def _parse_range(spec: str, scheme: NugetScheme) -> VersionSet:
     text = spec.strip()
     if not text:

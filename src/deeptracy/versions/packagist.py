@@ -21,7 +21,13 @@ import re
 from functools import lru_cache
 
 from deeptracy.versions._sets import EVERYTHING, all_of, any_of, at_least, at_most, exactly
-from deeptracy.versions.interface import InvalidConstraint, InvalidVersion, VersionScheme
+from deeptracy.versions.interface import (
+    CONSTRAINT_CACHE_SIZE,
+    PARSE_CACHE_SIZE,
+    InvalidConstraint,
+    InvalidVersion,
+    VersionScheme,
+)
 from deeptracy.versions.intervals import VersionSet
 
 _MODIFIER = (
@@ -110,7 +116,7 @@ def _key(normalized: str) -> PackagistKey:
     return tuple(out)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
 def _parse(version: str) -> PackagistKey:
     try:
         normalized = normalize(version)
@@ -312,7 +318,7 @@ def _and_pieces(group: str) -> list[str]:
     return pieces
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=CONSTRAINT_CACHE_SIZE)
 def _parse_constraint(spec: str) -> VersionSet:
     reader = _Reader(spec)
     if not spec.strip():

@@ -4,19 +4,18 @@ version-specifiers/).
 `packaging`, the implementation pip uses, parses versions and specifiers. Ordering keys are built
 from its parsed parts by PEP 440's ordering rules, so that ranges can also use bounds no version
 spells: below all of a release's variants (before 1.0.dev0), after a version's local variants
-(1.0+anything), after a whole release family (1.0, its pre-, post- and local versions).
+(1.0+anything), after a version's post-releases.
 
-A specifier set admits what `SpecifierSet.contains(v, prereleases=True)` admits: pre-release
-filtering is not modelled, but the operators' own rules are (==1.0 admits 1.0+local, <1.0 never
-admits 1.0's pre-releases, >1.0 never admits 1.0's post-releases or local versions). Deliberate
-deviations, where the exact set is not a finite union of intervals: `===` is read as `==` of the
-parsed version (packaging compares the strings); `>V` for a pre-, dev- or post-release V admits
-local versions (and post-releases of pre-releases) of V's release that packaging refuses; `<V`
-for a post-release V above .post100 admits V's release's dev post-releases below V.
+A specifier set admits what `SpecifierSet.contains(v, prereleases=True)` admits in packaging
+26.2 and later: pre-release filtering is not modelled, but the operators' own rules are (==1.0
+admits 1.0+local; <1.0 stops before 1.0.dev0; >1.0 skips 1.0's post-releases and local
+versions, >1.0.post1 only 1.0.post1's local versions). One deliberate deviation: `===` is read
+as `==` of the parsed version, where packaging compares the strings (===1.0 refuses 1.0.0).
 """
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -28,13 +27,18 @@ from deeptracy.versions._sets import (
     EVERYTHING,
     NOTHING,
     all_of,
-    any_of,
     at_least,
     at_most,
     between,
     exactly,
 )
-from deeptracy.versions.interface import InvalidConstraint, InvalidVersion, VersionScheme
+from deeptracy.versions.interface import (
+    CONSTRAINT_CACHE_SIZE,
+    PARSE_CACHE_SIZE,
+    InvalidConstraint,
+    InvalidVersion,
+    VersionScheme,
+)
 from deeptracy.versions.intervals import VersionSet
 
 # (epoch, release without trailing zeros, pre, post, dev, local), as PEP 440 orders them:
@@ -45,9 +49,9 @@ from deeptracy.versions.intervals import VersionSet
 Pep440Key = tuple[Any, ...]
 _LETTER = {"a": 0, "b": 1, "rc": 2}
 _FAMILY_FLOOR = (-2,)  # a pre value below every real one
-_FAMILY_CEILING = (4,)  # a pre value above every real one
+_AFTER_POSTS = math.inf  # a post value above every real one
 _AFTER_LOCALS = ((2,),)  # a local value above every real one
-_EXACT_POST_LIMIT = 100
+_FIRST = Version("0.dev0")  # no version sorts below it
 
 
 def key_of(version: Version) -> Pep440Key:
@@ -70,7 +74,7 @@ def key_of(version: Version) -> Pep440Key:
     return (version.epoch, tuple(release), pre, post, dev, local)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
 def _parse(version: str) -> Pep440Key:
     try:
         return key_of(Version(version))
@@ -85,15 +89,15 @@ def _trim(release: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(trimmed)
 
 
-def _family(epoch: int, release: tuple[int, ...], pre: tuple[int, ...]) -> Pep440Key:
-    """A bound against every version of one epoch and release (the pre slot decides where)."""
-    return (epoch, _trim(release), pre)
+def _release_floor(epoch: int, release: tuple[int, ...]) -> Pep440Key:
+    """Below every version of one epoch and release (the dev, pre, post and local ones)."""
+    return (epoch, _trim(release), _FAMILY_FLOOR)
 
 
 def _prefix_band(epoch: int, prefix: tuple[int, ...]) -> VersionSet:
     """Every version whose (zero-padded) release starts with `prefix`: ==prefix.*."""
     after = (*prefix[:-1], prefix[-1] + 1)
-    return between(_family(epoch, prefix, _FAMILY_FLOOR), _family(epoch, after, _FAMILY_FLOOR))
+    return between(_release_floor(epoch, prefix), _release_floor(epoch, after))
 
 
 def _after_locals(version: Version) -> Pep440Key:
@@ -101,36 +105,21 @@ def _after_locals(version: Version) -> Pep440Key:
 
 
 def _below(version: Version) -> VersionSet:
-    """<V: below V, never a pre-release of V's release unless V is one."""
-    if version.is_prerelease:
-        return at_most(key_of(version), inclusive=False)
-    release_floor = _family(version.epoch, version.release, _FAMILY_FLOOR)
-    pieces = [at_most(release_floor, inclusive=False)]
-    base = Version(version.base_version)
-    if version.post is not None and version.post <= _EXACT_POST_LIMIT:
-        # Between the release and V only the post-releases' dev releases are pre-releases.
-        starts = [key_of(base)] + [key_of(Version(f"{base}.post{n}")) for n in range(version.post)]
-        for n, start in enumerate(starts):
-            pieces.append(between(start, key_of(Version(f"{base}.post{n}.dev0"))))
-    elif version.post is not None:
-        pieces.append(between(key_of(base), key_of(version)))
-    return any_of(pieces)
+    """<V: below V and, unless V is a pre-release, below V's own pre-releases (V.dev0)."""
+    bound = version if version.is_prerelease else Version(f"{version.public}.dev0")
+    if bound <= _FIRST:
+        return NOTHING
+    return at_most(key_of(bound), inclusive=False)
 
 
 def _above(version: Version) -> VersionSet:
-    """>V: above V, never a post-release or local version of V's release (see docstring)."""
-    family_ceiling = _family(version.epoch, version.release, _FAMILY_CEILING)
-    if version.is_postrelease:
-        return at_least(_after_locals(version))
-    if not version.is_prerelease:
-        return at_least(family_ceiling)
-    base = key_of(Version(version.base_version))
-    return any_of(
-        [
-            between(_after_locals(version), base, upper_inclusive=True),
-            at_least(family_ceiling),
-        ]
-    )
+    """>V: above V and V's local versions and, unless V is a post-release, V's post-releases."""
+    epoch, release, pre, post = key_of(version)[:4]
+    if version.dev is not None:
+        return at_least((epoch, release, pre, post, (0, version.dev + 1), ()))
+    if version.post is not None:
+        return at_least((epoch, release, pre, post + 1, (0, 0), ()))
+    return at_least((epoch, release, pre, _AFTER_POSTS), inclusive=False)
 
 
 def _specifier_set(spec: Specifier) -> VersionSet:
@@ -166,7 +155,7 @@ def _specifier_set(spec: Specifier) -> VersionSet:
     raise InvalidConstraint(f"unsupported PEP 440 operator {op!r}")  # pragma: no cover
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=CONSTRAINT_CACHE_SIZE)
 def _parse_constraint(constraint: str) -> VersionSet:
     text = constraint.strip()
     if not text:

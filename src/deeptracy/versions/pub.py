@@ -2,8 +2,8 @@
 
 Ordering is SemVer's with two differences taken from pub_semver: build metadata is ordered
 (1.0.0 < 1.0.0+1 < 1.0.0+2, a version without build first), and identifiers that Dart's
-int.tryParse reads as integers ("01", "-1", "0x1f") compare as numbers. Partial versions ("1",
-"1.2") read with zeros as in the other SemVer schemes, so that OSV's "0" orders.
+int.tryParse reads as integers ("01", "-1", "0x1f") compare as numbers. Versions have exactly
+three parts; the one exception is OSV's "0" (introduced at the beginning), read as 0.0.0.
 
 Constraints: `any`, `^1.2.3` (below 1.0.0 the caret only spans the minor: ^0.2.3 is
 >=0.2.3 <0.3.0), a bare version (exactly that version) and space-separated comparisons
@@ -18,17 +18,17 @@ import re
 from functools import lru_cache
 
 from deeptracy.versions._sets import EVERYTHING, NOTHING, between, exactly
-from deeptracy.versions.interface import InvalidConstraint, InvalidVersion, VersionScheme
+from deeptracy.versions.interface import (
+    CONSTRAINT_CACHE_SIZE,
+    PARSE_CACHE_SIZE,
+    InvalidConstraint,
+    InvalidVersion,
+    VersionScheme,
+)
 from deeptracy.versions.intervals import VersionSet
 
 _ID = r"[0-9A-Za-z-]+"
-_VERSION = (
-    rf"(?P<M>\d+)(?:\.(?P<m>\d+))?(?:\.(?P<p>\d+))?"
-    rf"(?:-(?P<pre>{_ID}(?:\.{_ID})*))?(?:\+(?P<build>{_ID}(?:\.{_ID})*))?"
-)
-_FULL = re.compile(_VERSION)
-# In constraints versions are complete, as pub_semver's scanner reads them.
-_START_VERSION = re.compile(
+_VERSION = re.compile(
     rf"(?P<M>\d+)\.(?P<m>\d+)\.(?P<p>\d+)"
     rf"(?:-(?P<pre>{_ID}(?:\.{_ID})*))?(?:\+(?P<build>{_ID}(?:\.{_ID})*))?"
 )
@@ -68,7 +68,7 @@ def _parts(text: str) -> tuple[object, ...]:
 
 
 def _key(match: re.Match[str], version: str) -> PubKey:
-    numbers = [int(match[name] or 0) for name in ("M", "m", "p")]
+    numbers = [int(match[name]) for name in ("M", "m", "p")]
     if any(n >= _INT64 for n in numbers):
         raise InvalidVersion(f"{version!r} is not a valid Pub version: a part exceeds 64 bits")
     pre = (1,) if match["pre"] is None else (0, _parts(match["pre"]))
@@ -76,9 +76,9 @@ def _key(match: re.Match[str], version: str) -> PubKey:
     return (numbers[0], numbers[1], numbers[2], pre, build)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
 def _parse(version: str) -> PubKey:
-    match = _FULL.fullmatch(version)
+    match = _VERSION.fullmatch("0.0.0" if version == "0" else version)
     if match is None:
         raise InvalidVersion(f"{version!r} is not a valid Pub version ({RULE})")
     return _key(match, version)
@@ -100,7 +100,7 @@ def _next_breaking(key: PubKey) -> PubKey:
 
 
 def _scan_version(text: str, original: str) -> tuple[PubKey, str] | None:
-    match = _START_VERSION.match(text)
+    match = _VERSION.match(text)
     if match is None:
         return None
     try:
@@ -161,7 +161,7 @@ def _constraint(original: str) -> VersionSet:
     )
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=CONSTRAINT_CACHE_SIZE)
 def _parse_constraint(text: str) -> VersionSet:
     return _constraint(text)
 

@@ -19,7 +19,13 @@ import re
 from functools import lru_cache
 
 from deeptracy.versions._sets import EVERYTHING, all_of, at_least, at_most, between, exactly
-from deeptracy.versions.interface import InvalidConstraint, InvalidVersion, VersionScheme
+from deeptracy.versions.interface import (
+    CONSTRAINT_CACHE_SIZE,
+    PARSE_CACHE_SIZE,
+    InvalidConstraint,
+    InvalidVersion,
+    VersionScheme,
+)
 from deeptracy.versions.intervals import VersionSet
 
 _PATTERN = r"[0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
@@ -69,7 +75,7 @@ def _encode(segments: list[int | str], *, end: bool = True) -> RubyKey:
     return tuple(out)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
 def _parse(version: str) -> RubyKey:
     if not _VERSION.fullmatch(version):
         raise InvalidVersion(f"{version!r} is not a valid RubyGems version ({RULE})")
@@ -117,7 +123,7 @@ def _requirement(text: str, whole: str) -> VersionSet:
     }[op]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=CONSTRAINT_CACHE_SIZE)
 def _parse_requirement(text: str) -> VersionSet:
     if not text.strip():
         return EVERYTHING  # Gem::Requirement.default is ">= 0"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from deeptracy.versions.interface import InvalidVersion, VersionScheme
+from deeptracy.versions.interface import PARSE_CACHE_SIZE, InvalidVersion, VersionScheme
 
 _IDENT = r"[0-9A-Za-z-]+"
 _SEMVER = re.compile(
@@ -62,7 +62,7 @@ def prerelease_key(pre: str | None, *, version: str, ecosystem: str) -> tuple[ob
     return (0, tuple(idents))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
 def _parse(version: str, ecosystem: str, prefixes: str) -> SemverKey:
     text = version.strip()
     if prefixes:
