@@ -72,12 +72,14 @@ def test_spellings_that_normalize_alike_are_equal() -> None:
     assert_equal("Packagist", "v1.0.0", "1.0", "1.0.0.0", "1.0.0+build", "V1.0")
     assert_equal("Packagist", "1.0.0-rc1", "1.0.0RC1", "1.0.0.rc.1")
     assert_equal("Packagist", "1.0.0-a", "1.0.0-alpha")
+    assert_equal("Packagist", "1.0.0@dev", "1.0.0")  # a stability flag is not part of it
 
 
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
         ("dev-main", "is a Composer branch"),
+        ("master", r"is a Composer branch \(dev-master\)"),
         ("feature-x", "not a valid Composer version"),
         ("1.0.0-foo", "not a valid Composer version"),
         ("", "not a valid Composer version"),
@@ -117,6 +119,10 @@ def test_invalid_composer_versions(bad: str, message: str) -> None:
         (">=1.0.0-beta1", ["1.0.0-beta1", "1.0.0-RC1"], ["1.0.0-alpha9"]),
         (">=1.0@beta", ["1.0.0-beta1"], ["1.0.0-alpha1"]),
         ("==1.2.3", ["1.2.3"], ["1.2.4"]),
+        # A flag folds into a stable bound of other operators, not into an unstable one.
+        (">1.0@alpha", ["1.0.0-beta"], ["1.0.0-alpha"]),
+        (">1.0-beta1@alpha", ["1.0.0-beta2"], ["1.0.0-beta1"]),
+        ("1.0@dev", ["1.0.0"], ["1.0.0-dev"]),
     ],
 )
 def test_composer_constraints(spec: str, inside: list[str], outside: list[str]) -> None:

@@ -7,8 +7,23 @@ only, so there is no range syntax to read.
 
 from __future__ import annotations
 
-from deeptracy.versions.interface import InvalidVersion, VersionScheme
+from functools import lru_cache
+
+from deeptracy.versions.interface import PARSE_CACHE_SIZE, InvalidVersion, VersionScheme
 from deeptracy.versions.semver import SemverKey, parse_semver
+
+
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _parse(version: str) -> SemverKey:
+    text = version.strip()
+    if text.startswith("v"):
+        text = text[1:]
+    if text.startswith(("v", "=")):
+        raise InvalidVersion(
+            f"{version!r} is not a valid Go module version (vMAJOR.MINOR.PATCH with "
+            "optional -PRERELEASE and +BUILD)"
+        )
+    return parse_semver(text, ecosystem="Go")
 
 
 class GoScheme(VersionScheme):
@@ -17,12 +32,4 @@ class GoScheme(VersionScheme):
     def parse(self, version: str) -> SemverKey:
         if not isinstance(version, str):
             raise InvalidVersion(f"{version!r} is not a version string")
-        text = version.strip()
-        if text.startswith("v"):
-            text = text[1:]
-        if text.startswith(("v", "=")):
-            raise InvalidVersion(
-                f"{version!r} is not a valid Go module version (vMAJOR.MINOR.PATCH with "
-                "optional -PRERELEASE and +BUILD)"
-            )
-        return parse_semver(text, ecosystem="Go")
+        return _parse(version)
