@@ -7,12 +7,18 @@ import time
 
 import pytest
 
-from deeptracy.versions import scheme_for, supported_ecosystems
+from deeptracy.versions import (
+    InvalidConstraint,
+    InvalidVersion,
+    scheme_for,
+    supported_ecosystems,
+)
 
 ALL = {
     "PyPI", "npm", "crates.io", "Go", "Maven", "NuGet", "RubyGems", "Packagist", "Pub", "Hex",
     "SwiftURL", "ConanCenter", "CRAN",
 }  # fmt: skip
+RANGES = ALL - {"Go", "SwiftURL", "ConanCenter", "CRAN"}
 
 
 def test_registry_covers_the_osv_ecosystems() -> None:
@@ -30,6 +36,22 @@ def test_is_valid_and_compare() -> None:
     assert maven.is_valid("1.0-SNAPSHOT") and not maven.is_valid("")
     assert maven.compare("1.0-SNAPSHOT", "1.0") == -1
     assert maven.compare("1.0", "1.0.0") == 0
+
+
+@pytest.mark.parametrize("ecosystem", sorted(ALL))
+def test_oversized_or_non_string_input_is_refused_with_the_documented_errors(
+    ecosystem: str,
+) -> None:
+    scheme = scheme_for(ecosystem)
+    assert scheme is not None
+    # Numbers this long would also exceed Python's int() digit limit if they reached it.
+    with pytest.raises(InvalidVersion, match=f"not a valid {ecosystem} version: it is longer"):
+        scheme.parse("1" * 5000)
+    refusal = "longer than 4096" if ecosystem in RANGES else "ranges are not supported"
+    with pytest.raises(InvalidConstraint, match=refusal):
+        scheme.parse_constraint("1" * 5000)
+    with pytest.raises(InvalidVersion, match="None is not a version string"):
+        scheme.parse(None)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from deeptracy.versions.interface import (
     InvalidConstraint,
     InvalidVersion,
     VersionScheme,
+    constraint_text,
 )
 from deeptracy.versions.intervals import VersionSet
 from deeptracy.versions.semver import SemverKey, floor, parse_semver, prerelease_key
@@ -113,6 +114,5 @@ class CargoScheme(VersionScheme):
         return parse_semver(version, ecosystem="crates.io")
 
     def parse_constraint(self, constraint: str) -> VersionSet:
-        if not isinstance(constraint, str):
-            raise InvalidConstraint(f"{constraint!r} is not a constraint string")
+        constraint = constraint_text(constraint, self.name)
         return _parse_requirement(constraint)

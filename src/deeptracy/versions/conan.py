@@ -13,7 +13,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from deeptracy.versions.interface import PARSE_CACHE_SIZE, InvalidVersion, VersionScheme
+from deeptracy.versions.interface import (
+    PARSE_CACHE_SIZE,
+    InvalidVersion,
+    VersionScheme,
+    version_text,
+)
 
 _ITEM = re.compile(r"[0-9A-Za-z_-]+")
 RULE = "dot-separated letters, digits, '_' or '-', optional -PRERELEASE and +BUILD"
@@ -47,6 +52,5 @@ class ConanScheme(VersionScheme):
     name = "ConanCenter"
 
     def parse(self, version: str) -> ConanKey:
-        if not isinstance(version, str):
-            raise InvalidVersion(f"{version!r} is not a version string")
+        version = version_text(version, self.name)
         return _parse(version.strip())

@@ -11,7 +11,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from deeptracy.versions.interface import PARSE_CACHE_SIZE, InvalidVersion, VersionScheme
+from deeptracy.versions.interface import (
+    PARSE_CACHE_SIZE,
+    InvalidVersion,
+    VersionScheme,
+    version_text,
+)
 
 _VERSION = re.compile(r"[0-9]+(?:[.-][0-9]+)*")
 
@@ -31,6 +36,5 @@ class CranScheme(VersionScheme):
     name = "CRAN"
 
     def parse(self, version: str) -> CranKey:
-        if not isinstance(version, str):
-            raise InvalidVersion(f"{version!r} is not a version string")
+        version = version_text(version, self.name)
         return _parse(version.strip())

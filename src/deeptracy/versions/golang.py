@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from deeptracy.versions.interface import PARSE_CACHE_SIZE, InvalidVersion, VersionScheme
+from deeptracy.versions.interface import (
+    PARSE_CACHE_SIZE,
+    InvalidVersion,
+    VersionScheme,
+    version_text,
+)
 from deeptracy.versions.semver import SemverKey, parse_semver
 
 
@@ -30,6 +35,5 @@ class GoScheme(VersionScheme):
     name = "Go"
 
     def parse(self, version: str) -> SemverKey:
-        if not isinstance(version, str):
-            raise InvalidVersion(f"{version!r} is not a version string")
+        version = version_text(version, self.name)
         return _parse(version)

@@ -17,6 +17,7 @@ from deeptracy.versions.interface import (
     InvalidConstraint,
     InvalidVersion,
     VersionScheme,
+    constraint_text,
 )
 from deeptracy.versions.intervals import VersionSet
 from deeptracy.versions.semver import SemverKey, floor, parse_semver, prerelease_key
@@ -82,6 +83,5 @@ class HexScheme(VersionScheme):
         return parse_semver(version, ecosystem="Hex")
 
     def parse_constraint(self, constraint: str) -> VersionSet:
-        if not isinstance(constraint, str):
-            raise InvalidConstraint(f"{constraint!r} is not a constraint string")
+        constraint = constraint_text(constraint, self.name)
         return _parse_requirement(constraint)

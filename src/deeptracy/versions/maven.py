@@ -31,6 +31,8 @@ from deeptracy.versions.interface import (
     InvalidConstraint,
     InvalidVersion,
     VersionScheme,
+    constraint_text,
+    version_text,
 )
 from deeptracy.versions.intervals import VersionSet
 
@@ -235,8 +237,7 @@ class MavenScheme(VersionScheme):
     name = "Maven"
 
     def parse(self, version: str) -> MavenKey:
-        if not isinstance(version, str):
-            raise InvalidVersion(f"{version!r} is not a version string")
+        version = version_text(version, self.name)
         return _parse(version.strip())
 
     def version_in(self, text: str, spec: str) -> MavenKey:
@@ -246,6 +247,5 @@ class MavenScheme(VersionScheme):
             raise InvalidConstraint(f"{spec!r}: {exc}") from None
 
     def parse_constraint(self, constraint: str) -> VersionSet:
-        if not isinstance(constraint, str):
-            raise InvalidConstraint(f"{constraint!r} is not a constraint string")
+        constraint = constraint_text(constraint, self.name)
         return _parse_range(constraint, self)

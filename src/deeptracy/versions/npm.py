@@ -28,6 +28,7 @@ from deeptracy.versions.interface import (
     InvalidConstraint,
     InvalidVersion,
     VersionScheme,
+    constraint_text,
 )
 from deeptracy.versions.intervals import VersionSet
 from deeptracy.versions.semver import (
@@ -249,6 +250,5 @@ class NpmScheme(VersionScheme):
         return parse_semver(version, ecosystem="npm", prefixes="v=")
 
     def parse_constraint(self, constraint: str) -> VersionSet:
-        if not isinstance(constraint, str):
-            raise InvalidConstraint(f"{constraint!r} is not a constraint string")
+        constraint = constraint_text(constraint, self.name)
         return _parse_range(constraint)

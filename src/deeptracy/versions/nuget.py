@@ -25,6 +25,8 @@ from deeptracy.versions.interface import (
     InvalidConstraint,
     InvalidVersion,
     VersionScheme,
+    constraint_text,
+    version_text,
 )
 from deeptracy.versions.intervals import VersionSet
 
@@ -84,13 +86,11 @@ class NugetScheme(VersionScheme):
     name = "NuGet"
 
     def parse(self, version: str) -> NugetKey:
-        if not isinstance(version, str):
-            raise InvalidVersion(f"{version!r} is not a version string")
+        version = version_text(version, self.name)
         return _parse(version.strip())
 
     def parse_constraint(self, constraint: str) -> VersionSet:
-        if not isinstance(constraint, str):
-            raise InvalidConstraint(f"{constraint!r} is not a constraint string")
+        constraint = constraint_text(constraint, self.name)
         return _parse_range(constraint, self)
 
     def version_in(self, text: str, spec: str) -> NugetKey:

@@ -27,6 +27,8 @@ from deeptracy.versions.interface import (
     InvalidConstraint,
     InvalidVersion,
     VersionScheme,
+    constraint_text,
+    version_text,
 )
 from deeptracy.versions.intervals import VersionSet
 
@@ -331,11 +333,9 @@ class PackagistScheme(VersionScheme):
     name = "Packagist"
 
     def parse(self, version: str) -> PackagistKey:
-        if not isinstance(version, str):
-            raise InvalidVersion(f"{version!r} is not a version string")
+        version = version_text(version, self.name)
         return _parse(version.strip())
 
     def parse_constraint(self, constraint: str) -> VersionSet:
-        if not isinstance(constraint, str):
-            raise InvalidConstraint(f"{constraint!r} is not a constraint string")
+        constraint = constraint_text(constraint, self.name)
         return _parse_constraint(constraint)

@@ -38,6 +38,8 @@ from deeptracy.versions.interface import (
     InvalidConstraint,
     InvalidVersion,
     VersionScheme,
+    constraint_text,
+    version_text,
 )
 from deeptracy.versions.intervals import VersionSet
 
@@ -54,10 +56,14 @@ _AFTER_LOCALS = ((2,),)  # a local value above every real one
 _FIRST = Version("0.dev0")  # no version sorts below it
 
 
+def _trim(release: tuple[int, ...]) -> tuple[int, ...]:
+    trimmed = list(release)
+    while len(trimmed) > 1 and trimmed[-1] == 0:
+        trimmed.pop()
+    return tuple(trimmed)
+
+
 def key_of(version: Version) -> Pep440Key:
-    release = list(version.release)
-    while len(release) > 1 and release[-1] == 0:
-        release.pop()
     if version.pre is None and version.post is None and version.dev is not None:
         pre: tuple[int, ...] = (-1,)
     elif version.pre is None:
@@ -71,7 +77,7 @@ def key_of(version: Version) -> Pep440Key:
         local = tuple(
             (1, int(part)) if part.isdigit() else (0, part) for part in version.local.split(".")
         )
-    return (version.epoch, tuple(release), pre, post, dev, local)
+    return (version.epoch, _trim(version.release), pre, post, dev, local)
 
 
 @lru_cache(maxsize=PARSE_CACHE_SIZE)
@@ -80,13 +86,6 @@ def _parse(version: str) -> Pep440Key:
         return key_of(Version(version))
     except _PackagingInvalid:
         raise InvalidVersion(f"{version!r} is not a valid PEP 440 version") from None
-
-
-def _trim(release: tuple[int, ...]) -> tuple[int, ...]:
-    trimmed = list(release)
-    while len(trimmed) > 1 and trimmed[-1] == 0:
-        trimmed.pop()
-    return tuple(trimmed)
 
 
 def _release_floor(epoch: int, release: tuple[int, ...]) -> Pep440Key:
@@ -171,11 +170,9 @@ class Pep440Scheme(VersionScheme):
     name = "PyPI"
 
     def parse(self, version: str) -> Pep440Key:
-        if not isinstance(version, str):
-            raise InvalidVersion(f"{version!r} is not a version string")
+        version = version_text(version, self.name)
         return _parse(version)
 
     def parse_constraint(self, constraint: str) -> VersionSet:
-        if not isinstance(constraint, str):
-            raise InvalidConstraint(f"{constraint!r} is not a constraint string")
+        constraint = constraint_text(constraint, self.name)
         return _parse_constraint(constraint)

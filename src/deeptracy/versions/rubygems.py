@@ -25,6 +25,8 @@ from deeptracy.versions.interface import (
     InvalidConstraint,
     InvalidVersion,
     VersionScheme,
+    constraint_text,
+    version_text,
 )
 from deeptracy.versions.intervals import VersionSet
 
@@ -134,11 +136,9 @@ class RubyGemsScheme(VersionScheme):
     name = "RubyGems"
 
     def parse(self, version: str) -> RubyKey:
-        if not isinstance(version, str):
-            raise InvalidVersion(f"{version!r} is not a version string")
+        version = version_text(version, self.name)
         return _parse(version.strip())
 
     def parse_constraint(self, constraint: str) -> VersionSet:
-        if not isinstance(constraint, str):
-            raise InvalidConstraint(f"{constraint!r} is not a constraint string")
+        constraint = constraint_text(constraint, self.name)
         return _parse_requirement(constraint)

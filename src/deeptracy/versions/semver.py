@@ -13,7 +13,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from deeptracy.versions.interface import PARSE_CACHE_SIZE, InvalidVersion, VersionScheme
+from deeptracy.versions.interface import (
+    PARSE_CACHE_SIZE,
+    InvalidVersion,
+    VersionScheme,
+    version_text,
+)
 
 _IDENT = r"[0-9A-Za-z-]+"
 _SEMVER = re.compile(
@@ -80,8 +85,7 @@ def _parse(version: str, ecosystem: str, prefixes: str) -> SemverKey:
 
 def parse_semver(version: str, *, ecosystem: str = "SemVer", prefixes: str = "") -> SemverKey:
     """The precedence key of a SemVer version; `prefixes` are the leading characters tolerated."""
-    if not isinstance(version, str):
-        raise InvalidVersion(f"{version!r} is not a version string")
+    version = version_text(version, ecosystem)
     return _parse(version, ecosystem, prefixes)
 
 
