@@ -24,7 +24,7 @@ from deeptracy.versions.pub import PubScheme
 from deeptracy.versions.rubygems import RubyGemsScheme
 from deeptracy.versions.semver import SemverScheme
 
-SEMVER = SemverScheme()
+SEMVER = SemverScheme(prefixes="v=")  # generic SemVer, tolerant of "v1.2.3" and "=1.2.3"
 
 # One instance per ecosystem; schemes are stateless and shared.
 _SCHEMES: dict[str, VersionScheme] = {
