@@ -1,0 +1,123 @@
+"""What the npm ecosystem's extractors share: building packages cheaply, reading names and
+specifiers."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from deeptracy.ecosystems import NPM, purl_for
+from deeptracy.inventory.model import Location, Package, Scope
+
+# Names and versions made only of these characters need no percent-encoding in a purl.
+_PLAIN = re.compile(r"(?:@[A-Za-z0-9._~-]+/)?[A-Za-z0-9._~-]+@[A-Za-z0-9._~-]+")
+
+
+def npm_purl(name: str, version: str | None) -> str | None:
+    """The purl `purl_for(NPM, ...)` gives, without packageurl's cost for common names
+    (lockfiles hold thousands of packages)."""
+    if version is not None and _PLAIN.fullmatch(f"{name}@{version}"):
+        if name[0] == "@":
+            scope, _, base = name.partition("/")
+            return f"pkg:npm/%40{scope[1:]}/{base.lower()}@{version}"
+        return f"pkg:npm/{name.lower()}@{version}"
+    return purl_for(NPM, name, version)
+
+
+def npm_package(
+    name: str,
+    version: str | None,
+    *,
+    path: str,
+    line: int | None,
+    direct: bool | None = None,
+    scope: Scope | None = None,
+    declared: str | None = None,
+    note: str | None = None,
+) -> Package:
+    return Package(
+        NPM,
+        name,
+        version,
+        declared,
+        direct,
+        scope,
+        (Location(path, line),),
+        note,
+        npm_purl(name, version),
+    )
+
+
+def split_name(spec: str) -> tuple[str, str]:
+    """("name", "rest") of "name@rest", where a scoped name starts with '@'."""
+    at = spec.find("@", 1)
+    if at < 0:
+        return spec, ""
+    return spec[:at], spec[at + 1 :]
+
+
+def name_from_tarball_url(url: str) -> str | None:
+    """The package name in a registry tarball URL (`.../@scope/name/-/name-1.0.0.tgz`)."""
+    cut = url.find("/-/")
+    if cut < 0:
+        return None
+    parts = unquote(url[:cut]).split("/")
+    if len(parts) >= 2 and parts[-2].startswith("@"):
+        return f"{parts[-2]}/{parts[-1]}"
+    if "@" in parts[-1] and parts[-1].startswith("@"):  # "@scope%2fname" decoded
+        return parts[-1]
+    return parts[-1] or None
+
+
+_NON_REGISTRY_PREFIXES = (
+    "git+",
+    "git:",
+    "git@",
+    "github:",
+    "gitlab:",
+    "bitbucket:",
+    "gist:",
+    "http:",
+    "https:",
+    "file:",
+    "link:",
+    "portal:",
+    "workspace:",
+    "exec:",
+    "catalog:",
+    "jsr:",
+    "./",
+    "../",
+    "/",
+    "~/",
+)
+
+
+def classify_spec(name: str, spec: str) -> tuple[str, str | None, str | None]:
+    """(package name, declared range, note) of a package.json dependency.
+
+    A registry range or dist-tag is declared as written; `npm:real@range` declares `real`;
+    anything fetched from elsewhere (git, URL, local path, workspace, catalog) has no range
+    and a note saying where it comes from.
+    """
+    spec = spec.strip()
+    if spec.startswith("npm:"):
+        real, rest = split_name(spec[4:])
+        return real or name, rest, None
+    if spec.startswith("patch:"):
+        return name, None, f"patched package, not from the registry as is: {spec}"
+    lowered = spec.lower()
+    if lowered.startswith(_NON_REGISTRY_PREFIXES) or _is_github_shorthand(spec):
+        return name, None, f"not from the registry: {spec}"
+    return name, spec, None
+
+
+def _is_github_shorthand(spec: str) -> bool:
+    """ "user/repo" or "user/repo#ref": npm reads it as a GitHub repository."""
+    head = spec.split("#", 1)[0]
+    return (
+        head.count("/") == 1
+        and not head.startswith("@")
+        and not any(ch in head for ch in " <>=^~*|")
+        and all(head.split("/"))
+    )
