@@ -4,10 +4,13 @@ specifiers."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from deeptracy.ecosystems import NPM, purl_for
 from deeptracy.inventory.model import Location, Package, Scope
+
+_SCOPE_RANK = {None: 0, Scope.OPTIONAL: 1, Scope.PEER: 2, Scope.DEV: 3}
 
 # Names and versions made only of these characters need no percent-encoding in a purl.
 _PLAIN = re.compile(r"(?:@[A-Za-z0-9._~-]+/)?[A-Za-z0-9._~-]+@[A-Za-z0-9._~-]+")
@@ -121,3 +124,63 @@ def _is_github_shorthand(spec: str) -> bool:
         and not any(ch in head for ch in " <>=^~*|")
         and all(head.split("/"))
     )
+
+
+@dataclass
+class _Merged:
+    lines: list[int | None] = field(default_factory=list)
+    directs: set[bool | None] = field(default_factory=set)
+    scope: Scope | None = None
+    reached: bool = False
+
+
+class Collector:
+    """Lockfile entries that are one package (peer-dependency variants of pnpm, a Berry patch
+    and the package it patches) become one Package: direct if any entry is, with the best
+    scope of the entries reached from the project, and every entry's line."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._merged: dict[tuple[str, str | None, str | None], _Merged] = {}
+
+    def add(
+        self,
+        name: str,
+        version: str | None,
+        note: str | None,
+        line: int | None,
+        direct: bool | None,
+        scope: Scope | None,
+        *,
+        reached: bool = True,
+    ) -> None:
+        entry = self._merged.setdefault((name, version, note), _Merged())
+        entry.lines.append(line)
+        entry.directs.add(direct)
+        if reached and (not entry.reached or _SCOPE_RANK[scope] < _SCOPE_RANK[entry.scope]):
+            entry.scope = scope
+            entry.reached = True
+
+    def packages(self) -> list[Package]:
+        out = []
+        for (name, version, note), entry in self._merged.items():
+            if True in entry.directs:
+                direct: bool | None = True
+            else:
+                direct = None if None in entry.directs else False
+            known = sorted({line for line in entry.lines if line is not None})
+            locations = tuple(Location(self.path, line) for line in known) or (Location(self.path),)
+            out.append(
+                Package(
+                    NPM,
+                    name,
+                    version,
+                    None,
+                    direct,
+                    entry.scope,
+                    locations,
+                    note,
+                    npm_purl(name, version),
+                )
+            )
+        return out

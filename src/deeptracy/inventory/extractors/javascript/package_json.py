@@ -92,12 +92,12 @@ class PackageJsonExtractor(Extractor):
         for section, deps in data.items():  # file order, so the locator only moves forward
             if section not in scopes:
                 continue
-            section_line = loc.line_of(section, "{")
+            section_line = loc.line_of(section)
             if not isinstance(deps, dict):
                 file.warn(f"{section} is {type_name(deps)}, not an object; ignored", section_line)
                 continue
             for dep, spec in deps.items():
-                line = loc.line_of(dep, '"')
+                line = loc.line_of(dep)
                 if not isinstance(spec, str):
                     file.warn(
                         f"{section}.{dep}: version is {type_name(spec)}, not a string; ignored",

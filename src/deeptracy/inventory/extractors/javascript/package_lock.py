@@ -105,7 +105,7 @@ def _from_packages(file: ScanFile, packages: dict[str, Any], loc: KeyLocator) ->
         cut = key.rfind(_NM)
         if cut < 0:
             continue  # the root project, a workspace or a linked folder: not a dependency
-        line = loc.line_of(key, "{")
+        line = loc.line_of(key)  # a key of `packages` only ever appears as that key
         if type(entry) is not dict:
             file.warn(f"packages[{key!r}] is {type_name(entry)}, not an object; skipped", line)
             continue
@@ -148,12 +148,15 @@ def _from_packages(file: ScanFile, packages: dict[str, Any], loc: KeyLocator) ->
     return out
 
 
-def _v1_version(name: str, version: str) -> tuple[str, str | None, str | None]:
-    """(name, exact version, note) of a v1 `version` field, which is a specifier."""
+def _v1_version(name: str, version: str) -> tuple[str, str | None, str | None] | None:
+    """(name, exact version, note) of a v1 `version` field, which is a specifier; None for a
+    local folder (npm links it)."""
     if version.startswith("npm:"):  # an alias: "npm:real-name@1.2.3"
         real, exact = split_name(version[4:])
         return real, exact, None
-    if ":" in version or "/" in version:  # git, tarball URL, file: or link
+    if version.startswith("file:") and not version.endswith((".tgz", ".tar.gz", ".tar")):
+        return None
+    if ":" in version or "/" in version:  # git, tarball URL or file
         return name, None, f"not from the registry: {version}"
     return name, version, None
 
@@ -181,8 +184,8 @@ def _from_v1(file: ScanFile, deps: dict[str, Any], loc: KeyLocator) -> list[Pack
         version = entry.get("version")
         if not isinstance(version, str):
             file.warn(f"{where}: version is {type_name(version)}, not a string; skipped", line)
-        else:
-            real, exact, note = _v1_version(name, version)
+        elif (identity := _v1_version(name, version)) is not None:
+            real, exact, note = identity
             if len(parents) > 1:
                 direct: bool | None = False  # nested below another package
             else:

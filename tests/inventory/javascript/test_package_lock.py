@@ -1,0 +1,149 @@
+"""package-lock.json (v1, v2, v3) and npm-shrinkwrap.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.inventory.pyjs_support import errors, rows, scan, write
+
+from deeptracy.inventory.extractors.javascript.package_json import PackageJsonExtractor
+from deeptracy.inventory.extractors.javascript.package_lock import PackageLockExtractor
+
+TESTDATA = Path(__file__).parent / "testdata" / "package_lock"
+GIT_SHA = "5f2d0e1d3fb7e2a3ba1b1a44c1b1f0a5de1d9a30"
+
+
+def test_v3_nested_aliases_links_workspaces_and_flags() -> None:
+    inv = scan(TESTDATA / "v3", PackageLockExtractor())
+    assert rows(inv) == [
+        ("chokidar", "3.5.3", False, "optional", 30),  # devOptional
+        ("clsx", "1.2.1", False, "dev", 39),
+        ("clsx", "2.1.0", True, None, 137),  # the workspace's own copy
+        ("debug", "2.6.9", False, None, 48),
+        ("express", "4.18.2", True, None, 61),
+        ("fsevents", "2.3.3", True, "optional", 72),
+        ("jest-lite", "29.7.0", True, "dev", 85),
+        ("left-pad", None, True, None, 97),
+        ("ms", "2.0.0", False, None, 56),  # nested under debug
+        ("nan", "2.17.0", False, "dev", 102),  # dev and optional: dev only
+        ("react", "18.2.0", True, "peer", 109),  # a peer the workspace declares
+        ("string-width", "4.2.3", True, None, 115),  # alias string-width-cjs, "name" field
+        ("strip-ansi", "6.0.1", False, "dev", 121),  # alias without "name": from the URL
+    ]
+    assert inv.errors == ()
+    left_pad = next(p for p in inv.packages if p.name == "left-pad")
+    assert left_pad.note == (
+        f"not from the registry: git+ssh://git@github.com/stevemao/left-pad.git#{GIT_SHA} "
+        "(version 1.3.0 in the lockfile)"
+    )
+    assert left_pad.purl == "pkg:npm/left-pad"
+    string_width = next(p for p in inv.packages if p.name == "string-width")
+    assert string_width.purl == "pkg:npm/string-width@4.2.3"
+
+
+def test_v1_nested_dependencies_direct_from_the_manifest_beside_it() -> None:
+    inv = scan(TESTDATA / "v1", PackageLockExtractor())
+    assert rows(inv) == [
+        ("accepts", "1.3.8", True, None, 7),
+        ("body-parser", "1.20.1", True, None, 15),
+        ("debug", "2.6.9", False, None, 23),  # nested under body-parser
+        ("debug", "4.3.4", True, "dev", 38),
+        ("fsevents", "2.3.2", True, "optional", 47),
+        ("left-pad", None, True, None, 53),
+        ("lodash", "4.17.21", True, None, 68),  # "my-lodash": "npm:lodash@..."
+        ("mime-types", "2.1.35", False, None, 57),
+        ("ms", "2.0.0", False, None, 31),
+        ("ms", "2.1.2", False, "dev", 62),
+    ]  # "utils" is a local folder (file:packages/utils): npm links it, not a package
+    assert inv.errors == ()
+    assert next(p for p in inv.packages if p.name == "left-pad").note == (
+        f"not from the registry: git+https://github.com/stevemao/left-pad.git#{GIT_SHA}"
+    )
+
+
+def test_v1_without_a_manifest_does_not_guess_direct_dependencies(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "package-lock.json",
+        (TESTDATA / "v1" / "package-lock.json").read_text(),
+    )
+    inv = scan(tmp_path, PackageLockExtractor())
+    assert [(p.name, p.version, p.direct) for p in inv.packages][:4] == [
+        ("accepts", "1.3.8", None),
+        ("body-parser", "1.20.1", None),
+        ("debug", "2.6.9", False),  # nested: transitive whatever the manifest says
+        ("debug", "4.3.4", None),
+    ]
+
+
+def test_shrinkwrap_v2_reads_packages_and_bundled_dependencies() -> None:
+    inv = scan(TESTDATA / "shrinkwrap", PackageLockExtractor())
+    assert rows(inv) == [
+        ("y18n", "5.0.8", False, None, 25),
+        ("yargs", "17.7.2", True, None, 14),
+    ]
+    assert [p.source for p in inv.packages] == ["npm-shrinkwrap.json"] * 2
+
+
+def test_lockfile_supersedes_the_manifest_beside_it() -> None:
+    inv = scan(TESTDATA / "v1", PackageLockExtractor(), PackageJsonExtractor())
+    assert {p.source for p in inv.packages} == {"package-lock.json"}
+    assert len([p for p in inv.packages if p.name == "accepts"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"lockfileVersion": 3, "packages": []}', "'packages' is array, not an object"),
+        ('{"lockfileVersion": 4, "packages": {}}', "unsupported lockfileVersion 4"),
+        ('{"lockfileVersion": "3", "packages": {}}', "unsupported lockfileVersion '3'"),
+        ('{"lockfileVersion": 1, "dependencies": "x"}', "'dependencies' is string"),
+        ("[1, 2]", "top level is array, not an object"),
+        (
+            '{"lockfileVersion": 3, "packages": {"node_modules/a": {"vers',
+            "invalid JSON at line 1 column 56: Unterminated string starting at",
+        ),
+        ("\ufeff\xff", "invalid JSON"),
+    ],
+)
+def test_unreadable_lockfiles_are_file_errors(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path, "package-lock.json", text)
+    inv = scan(tmp_path, PackageLockExtractor())
+    assert inv.packages == ()
+    [(path, line, got)] = errors(inv)
+    assert (path, line) == ("package-lock.json", None)
+    assert got.startswith("javascript/package-lock: ")
+    assert message in got
+
+
+def test_wrong_typed_entries_are_warnings_and_other_entries_are_read(tmp_path: Path) -> None:
+    lock = {
+        "lockfileVersion": 3,
+        "packages": {
+            "": {"dependencies": {"a": "^1.0.0"}},
+            "node_modules/a": {"version": "1.0.0"},
+            "node_modules/b": "oops",
+            "node_modules/c": {"version": 2},
+            "node_modules/d": {"peer": True, "optional": True},  # not installed
+            "node_modules/e": {"version": "1.0.0", "name": 5, "dev": "yes"},
+        },
+    }
+    write(tmp_path, "package-lock.json", json.dumps(lock, indent=2))
+    inv = scan(tmp_path, PackageLockExtractor())
+    assert rows(inv) == [("a", "1.0.0", True, None, 9), ("e", "1.0.0", False, None, 20)]
+    assert errors(inv) == [
+        ("package-lock.json", 12, "packages['node_modules/b'] is string, not an object; skipped"),
+        (
+            "package-lock.json",
+            13,
+            "packages['node_modules/c']: version is number, not a string; skipped",
+        ),
+    ]
+
+
+def test_lines_are_found_in_a_minified_lockfile(tmp_path: Path) -> None:
+    lock = {"lockfileVersion": 3, "packages": {"node_modules/a": {"version": "1.0.0"}}}
+    write(tmp_path, "package-lock.json", json.dumps(lock))
+    assert rows(scan(tmp_path, PackageLockExtractor())) == [("a", "1.0.0", False, None, 1)]
