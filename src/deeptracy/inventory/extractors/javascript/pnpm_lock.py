@@ -15,8 +15,8 @@ from typing import Any
 from deeptracy.ecosystems import NPM
 from deeptracy.inventory.extractors.javascript.npm import Collector, split_name
 from deeptracy.inventory.extractors.support.graph import scopes
-from deeptracy.inventory.extractors.support.jsontext import type_name
 from deeptracy.inventory.extractors.support.yamltext import key_lines, load_yaml
+from deeptracy.inventory.extractors.support.yamltext import yaml_type as type_name
 from deeptracy.inventory.interface import ExtractError, Extractor, ScanFile
 from deeptracy.inventory.model import Package, Scope
 

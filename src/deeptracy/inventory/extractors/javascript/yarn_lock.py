@@ -23,8 +23,8 @@ from deeptracy.inventory.extractors.javascript.npm import (
 )
 from deeptracy.inventory.extractors.javascript.package_json import Manifest, read_manifest
 from deeptracy.inventory.extractors.support.graph import scopes
-from deeptracy.inventory.extractors.support.jsontext import type_name
 from deeptracy.inventory.extractors.support.yamltext import key_lines, load_yaml
+from deeptracy.inventory.extractors.support.yamltext import yaml_type as type_name
 from deeptracy.inventory.interface import ExtractError, Extractor, ScanFile
 from deeptracy.inventory.model import Package, Scope
 

@@ -103,3 +103,12 @@ def key_lines(text: str, section: str | None, indent: int) -> dict[str, int]:
         if key is not None:
             lines.setdefault(key, number)
     return lines
+
+
+def yaml_type(value: object) -> str:
+    """The YAML name of a loaded value's kind, for messages."""
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, list):
+        return "sequence"
+    return "null" if value is None else "scalar"
