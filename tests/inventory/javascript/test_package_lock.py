@@ -17,20 +17,21 @@ GIT_SHA = "5f2d0e1d3fb7e2a3ba1b1a44c1b1f0a5de1d9a30"
 
 def test_v3_nested_aliases_links_workspaces_and_flags() -> None:
     inv = scan(TESTDATA / "v3", PackageLockExtractor())
+    # v2/v3 packages are located by file only: see _from_packages.
     assert rows(inv) == [
-        ("chokidar", "3.5.3", False, "optional", 30),  # devOptional
-        ("clsx", "1.2.1", False, "dev", 39),
-        ("clsx", "2.1.0", True, None, 137),  # the workspace's own copy
-        ("debug", "2.6.9", False, None, 48),
-        ("express", "4.18.2", True, None, 61),
-        ("fsevents", "2.3.3", True, "optional", 72),
-        ("jest-lite", "29.7.0", True, "dev", 85),
-        ("left-pad", None, True, None, 97),
-        ("ms", "2.0.0", False, None, 56),  # nested under debug
-        ("nan", "2.17.0", False, "dev", 102),  # dev and optional: dev only
-        ("react", "18.2.0", True, "peer", 109),  # a peer the workspace declares
-        ("string-width", "4.2.3", True, None, 115),  # alias string-width-cjs, "name" field
-        ("strip-ansi", "6.0.1", False, "dev", 121),  # alias without "name": from the URL
+        ("chokidar", "3.5.3", False, "optional", None),  # devOptional
+        ("clsx", "1.2.1", False, "dev", None),
+        ("clsx", "2.1.0", True, None, None),  # the workspace's own copy
+        ("debug", "2.6.9", False, None, None),
+        ("express", "4.18.2", True, None, None),
+        ("fsevents", "2.3.3", True, "optional", None),
+        ("jest-lite", "29.7.0", True, "dev", None),
+        ("left-pad", None, True, None, None),
+        ("ms", "2.0.0", False, None, None),  # nested under debug
+        ("nan", "2.17.0", False, "dev", None),  # dev and optional: dev only
+        ("react", "18.2.0", True, "peer", None),  # a peer the workspace declares
+        ("string-width", "4.2.3", True, None, None),  # alias string-width-cjs, "name" field
+        ("strip-ansi", "6.0.1", False, "dev", None),  # alias without "name": from the URL
     ]
     assert inv.errors == ()
     left_pad = next(p for p in inv.packages if p.name == "left-pad")
@@ -81,8 +82,8 @@ def test_v1_without_a_manifest_does_not_guess_direct_dependencies(tmp_path: Path
 def test_shrinkwrap_v2_reads_packages_and_bundled_dependencies() -> None:
     inv = scan(TESTDATA / "shrinkwrap", PackageLockExtractor())
     assert rows(inv) == [
-        ("y18n", "5.0.8", False, None, 25),
-        ("yargs", "17.7.2", True, None, 14),
+        ("y18n", "5.0.8", False, None, None),
+        ("yargs", "17.7.2", True, None, None),
     ]
     assert [p.source for p in inv.packages] == ["npm-shrinkwrap.json"] * 2
 
@@ -132,18 +133,56 @@ def test_wrong_typed_entries_are_warnings_and_other_entries_are_read(tmp_path: P
     }
     write(tmp_path, "package-lock.json", json.dumps(lock, indent=2))
     inv = scan(tmp_path, PackageLockExtractor())
-    assert rows(inv) == [("a", "1.0.0", True, None, 9), ("e", "1.0.0", False, None, 20)]
+    assert rows(inv) == [("a", "1.0.0", True, None, None), ("e", "1.0.0", False, None, None)]
     assert errors(inv) == [
-        ("package-lock.json", 12, "packages['node_modules/b'] is string, not an object; skipped"),
         (
             "package-lock.json",
-            13,
+            None,
+            "packages['node_modules/b'] is string, not an object; skipped",
+        ),
+        (
+            "package-lock.json",
+            None,
             "packages['node_modules/c']: version is number, not a string; skipped",
         ),
     ]
 
 
-def test_lines_are_found_in_a_minified_lockfile(tmp_path: Path) -> None:
-    lock = {"lockfileVersion": 3, "packages": {"node_modules/a": {"version": "1.0.0"}}}
+def test_irregular_and_regular_entries_mix(tmp_path: Path) -> None:
+    """One odd entry sends only itself down the slow path; the others stay exact."""
+    lock = {
+        "lockfileVersion": 3,
+        "packages": {
+            "": {"dependencies": {"a": "^1.0.0", "b": "^2.0.0"}},
+            "node_modules/a": {
+                "version": "1.0.0",
+                "resolved": "https://registry.npmjs.org/a/-/a-1.0.0.tgz",
+                "dev": True,
+            },
+            "node_modules/b": {
+                "version": "2.0.0",
+                "resolved": "https://registry.npmjs.org/bee/-/bee-2.0.0.tgz",
+            },
+            "node_modules/c": {"version": "3.0.0", "inBundle": True, "optional": "yes"},
+            "node_modules/d": {
+                "version": "4.0.0",
+                "resolved": "https://registry.npmjs.org/d/-/d-4.0.0.tgz",
+                "peer": True,
+                "devOptional": False,
+            },
+        },
+    }
     write(tmp_path, "package-lock.json", json.dumps(lock))
-    assert rows(scan(tmp_path, PackageLockExtractor())) == [("a", "1.0.0", False, None, 1)]
+    inv = scan(tmp_path, PackageLockExtractor())
+    assert [(p.name, p.version, p.direct, p.scope) for p in inv.packages] == [
+        ("a", "1.0.0", True, "dev"),
+        ("bee", "2.0.0", True, None),  # an alias written without "name"
+        ("c", "3.0.0", False, None),  # bundled: no "resolved"; a flag that is not true
+        ("d", "4.0.0", False, "peer"),
+    ]
+    assert [p.purl for p in inv.packages] == [
+        "pkg:npm/a@1.0.0",
+        "pkg:npm/bee@2.0.0",
+        "pkg:npm/c@3.0.0",
+        "pkg:npm/d@4.0.0",
+    ]

@@ -4,7 +4,10 @@ specifiers."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
+from typing import cast
 from urllib.parse import unquote
 
 from deeptracy.ecosystems import NPM, purl_for
@@ -12,19 +15,44 @@ from deeptracy.inventory.model import Location, Package, Scope
 
 _SCOPE_RANK = {None: 0, Scope.OPTIONAL: 1, Scope.PEER: 2, Scope.DEV: 3}
 
-# Names and versions made only of these characters need no percent-encoding in a purl.
-_PLAIN = re.compile(r"(?:@[A-Za-z0-9._~-]+/)?[A-Za-z0-9._~-]+@[A-Za-z0-9._~-]+")
+# Characters that need no percent-encoding in a purl's name or version.
+_PLAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_~")
+_PLAIN_SCOPED = _PLAIN_CHARS | {"@", "/"}
 
 
 def npm_purl(name: str, version: str | None) -> str | None:
     """The purl `purl_for(NPM, ...)` gives, without packageurl's cost for common names
     (lockfiles hold thousands of packages)."""
-    if version is not None and _PLAIN.fullmatch(f"{name}@{version}"):
+    if version is not None and version and _PLAIN_CHARS.issuperset(version):
         if name[0] == "@":
             scope, _, base = name.partition("/")
-            return f"pkg:npm/%40{scope[1:]}/{base.lower()}@{version}"
-        return f"pkg:npm/{name.lower()}@{version}"
+            if scope[1:] and base and _PLAIN_SCOPED.issuperset(name) and name.count("@") == 1:
+                return f"pkg:npm/%40{scope[1:]}/{base.lower()}@{version}"
+        elif name and _PLAIN_CHARS.issuperset(name):
+            return f"pkg:npm/{name.lower()}@{version}"
     return purl_for(NPM, name, version)
+
+
+# Purls of lowercase plain names (a scoped name: one '@' first and one '/' inside) and plain
+# versions, one per line: they need no percent-encoding but the scope's '@'.
+_PLAIN_PURLS = re.compile(r"(?:\npkg:npm/(?:@[a-z0-9._~-]+/)?[a-z0-9._~-]+@[A-Za-z0-9._~-]+)*")
+
+
+def npm_purls(names: Sequence[str], versions: Sequence[str | None]) -> list[str | None]:
+    """`npm_purl` of each (name, version) pair, for thousands of pairs at once.
+
+    The purls are written into one text, checked by one regex, their scopes' '@' escaped by
+    one replacement, and split: every step is a C loop, where formatting each purl would be
+    Python work. Anything unusual goes through `npm_purl` one by one.
+    """
+    if all(map(isinstance, versions, repeat(str))):
+        parts = cast("Iterable[str]", zip(repeat("\npkg:npm/"), names, repeat("@"), versions))
+        text = "".join(chain.from_iterable(parts))
+        if _PLAIN_PURLS.fullmatch(text):
+            purls: list[str | None] = []
+            purls.extend(text.replace("\npkg:npm/@", "\npkg:npm/%40").split("\n")[1:])
+            return purls
+    return list(map(npm_purl, names, versions))
 
 
 def npm_package(

@@ -50,7 +50,9 @@ class KeyLocator:
 
 
 # A JSON string, a comment, or a comma before a closing bracket (the only JSONC additions).
-_JSONC_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/|,(?=\s*[}\]])', re.DOTALL)
+_JSONC_TOKEN = re.compile(
+    r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/|,(?=(?:\s|//[^\n]*|/\*.*?\*/)*[}\]])', re.DOTALL
+)
 
 
 def _jsonc_replace(match: re.Match[str]) -> str:
