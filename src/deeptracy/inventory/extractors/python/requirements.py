@@ -26,7 +26,7 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from deeptracy.ecosystems import PYPI, normalize_name
+from deeptracy.ecosystems import PYPI, normalize_name, purl_for
 from deeptracy.inventory.extractors.python.pep508 import (
     RequirementError,
     exact_pin,
@@ -115,15 +115,13 @@ class _Reader:
             pin = self.pins.by_name.get(normalize_name(PYPI, pkg.name))
             if pin is not None and not item.pinned and pkg.note is None:
                 version, where = pin  # pip installs the constrained version
-                pkg = pypi_package(
-                    pkg.name,
-                    version,
-                    path=pkg.locations[0].path,
-                    line=pkg.locations[0].line,
-                    declared=pkg.declared,
-                    direct=pkg.direct,
+                # The requirement's own line stays first: it tells which file the package is of.
+                pkg = replace(
+                    pkg,
+                    version=version,
+                    locations=(*pkg.locations, where),
+                    purl=purl_for(PYPI, pkg.name, version),
                 )
-                pkg = pkg.with_locations((*pkg.locations, where))
             out.append(pkg)
         return out
 
