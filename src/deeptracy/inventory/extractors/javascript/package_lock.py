@@ -12,7 +12,7 @@ import json
 import posixpath
 from collections.abc import Iterable, Iterator
 from itertools import compress, product, repeat
-from operator import is_
+from operator import ge, is_
 from typing import Any
 
 from deeptracy.ecosystems import NPM
@@ -151,10 +151,11 @@ def _from_packages(file: ScanFile, packages: dict[str, Any]) -> list[Package]:
         resolved = list(map(str, resolved))  # None -> "None": not a registry URL
     # Usually every entry passes every check: `all` over each check alone avoids building
     # the per-entry mask, which is only computed when something is irregular.
-    if all(map(all, _regular_checks(names, entries, versions, resolved))):
+    tarballs = list(map(str.find, resolved, repeat("/-/")))
+    if all(map(all, _regular_checks(names, entries, versions, resolved, tarballs))):
         irregular: list[Package] = []
     else:
-        checks = _regular_checks(names, entries, versions, resolved)
+        checks = _regular_checks(names, entries, versions, resolved, tarballs)
         regular = list(map(all, zip(*checks, strict=True)))
         odd = [not ok for ok in regular]
         irregular = _irregular_packages(
@@ -180,15 +181,19 @@ _UNKNOWN: Any = object()
 
 
 def _regular_checks(
-    names: list[str], entries: list[dict[str, Any]], versions: list[Any], resolved: list[str]
+    names: list[str],
+    entries: list[dict[str, Any]],
+    versions: list[Any],
+    resolved: list[str],
+    tarballs: list[int],
 ) -> list[Iterator[bool]]:
     """Per-entry conditions of the common case, as lazy C loops: a string version, an http(s)
     registry tarball URL (`<registry>/<name>/-/<file>`) under the entry's own name, and no
     alias. An entry that fails any of them is read by `_irregular`, which decides exactly."""
-    tarballs = map(str.find, resolved, repeat("/-/"))
     return [
         map(isinstance, versions, repeat(str)),
         map(str.startswith, resolved, repeat(("https://", "http://"))),
+        map(ge, tarballs, repeat(0)),
         map(str.endswith, resolved, names, repeat(0), tarballs),
         map(is_, map(dict.get, entries, repeat("name")), repeat(None)),
     ]
