@@ -12,7 +12,7 @@ import json
 import posixpath
 from collections.abc import Iterable, Iterator
 from itertools import compress, product, repeat
-from operator import ge, is_
+from operator import ge, is_, not_
 from typing import Any
 
 from deeptracy.ecosystems import NPM
@@ -195,7 +195,7 @@ def _regular_checks(
         map(str.startswith, resolved, repeat(("https://", "http://"))),
         map(ge, tarballs, repeat(0)),
         map(str.endswith, resolved, names, repeat(0), tarballs),
-        map(is_, map(dict.get, entries, repeat("name")), repeat(None)),
+        map(not_, map(dict.__contains__, entries, repeat("name"))),
     ]
 
 
