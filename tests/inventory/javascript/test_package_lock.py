@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from tests.inventory.pyjs_support import errors, rows, scan, write
 
+from deeptracy.inventory.extractors.javascript import package_lock
 from deeptracy.inventory.extractors.javascript.package_json import PackageJsonExtractor
 from deeptracy.inventory.extractors.javascript.package_lock import PackageLockExtractor
+from deeptracy.inventory.interface import ScanFile
+from deeptracy.inventory.model import Package
 
 TESTDATA = Path(__file__).parent / "testdata" / "package_lock"
 GIT_SHA = "5f2d0e1d3fb7e2a3ba1b1a44c1b1f0a5de1d9a30"
@@ -186,3 +189,19 @@ def test_irregular_and_regular_entries_mix(tmp_path: Path) -> None:
         "pkg:npm/c@3.0.0",
         "pkg:npm/d@4.0.0",
     ]
+
+
+def test_typed_and_standard_decoding_give_the_same_packages() -> None:
+    """The fast path (msgspec records, column-wise) and the exact one (json, entry by entry)
+    agree on the same file."""
+    path = TESTDATA / "v3" / "package-lock.json"
+    fast = list(PackageLockExtractor().extract(ScanFile("package-lock.json", path.read_bytes())))
+    exact = package_lock._from_dicts(
+        ScanFile("package-lock.json", b""), json.loads(path.read_text())["packages"]
+    )
+
+    def key(pkg: Package) -> tuple[str, str]:
+        return (pkg.name, pkg.version or "")
+
+    assert sorted(fast, key=key) == sorted(exact, key=key)
+    assert len(fast) == 13

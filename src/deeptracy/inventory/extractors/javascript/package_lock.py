@@ -4,6 +4,12 @@ v2 and v3 list every installed folder under `packages`, keyed by its path: "" is
 project, paths without a `node_modules/` segment are workspace (or linked) folders, and every
 `.../node_modules/<name>` is an installed package. v1 nests `dependencies` instead. npm marks
 each package `dev`, `optional`, `devOptional` or `peer` when it is not needed at runtime.
+
+The largest lockfiles of all are read in two steps: msgspec decodes `packages` into small
+typed records, skipping every field not read here (integrity, engines, dependency maps of
+packages...) instead of building them, and the common entry (a registry tarball under its
+own name) is handled column by column. Any other shape goes through the standard `json`
+module and is read entry by entry, with a precise message for whatever is wrong.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ import json
 import posixpath
 from collections.abc import Iterable, Iterator
 from itertools import compress, product, repeat
-from operator import ge, is_, not_
+from operator import attrgetter, ge, is_
 from typing import Any
+
+import msgspec
 
 from deeptracy.ecosystems import NPM
 from deeptracy.inventory.extractors.javascript.npm import (
@@ -29,8 +37,42 @@ from deeptracy.inventory.interface import ExtractError, Extractor, ScanFile
 from deeptracy.inventory.model import Package, Scope
 
 _NM = "node_modules/"
-_NM_LEN = len(_NM)
 _SUPPORTED = (1, 2, 3)
+
+
+class _Entry(msgspec.Struct):
+    """The fields of a `packages` entry this extractor reads; the others are skipped by the
+    decoder. Values keep any JSON type (checked below); dependency maps stay raw text,
+    decoded only for the root and workspace entries."""
+
+    version: Any = None
+    resolved: Any = None
+    name: Any = None
+    link: Any = None
+    dev: Any = None
+    optional: Any = None
+    dev_optional: Any = msgspec.field(default=None, name="devOptional")
+    peer: Any = None
+    dependencies: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+    dev_dependencies: msgspec.Raw = msgspec.field(
+        default_factory=msgspec.Raw, name="devDependencies"
+    )
+    optional_dependencies: msgspec.Raw = msgspec.field(
+        default_factory=msgspec.Raw, name="optionalDependencies"
+    )
+    peer_dependencies: msgspec.Raw = msgspec.field(
+        default_factory=msgspec.Raw, name="peerDependencies"
+    )
+
+
+class _Lock(msgspec.Struct):
+    lockfile_version: Any = msgspec.field(default=None, name="lockfileVersion")
+    packages: dict[str, _Entry] | None = None
+
+
+_DECODER = msgspec.json.Decoder(_Lock)
+_RAW_SECTIONS = ("dependencies", "dev_dependencies", "optional_dependencies", "peer_dependencies")
+_FLAGS = ("dev", "optional", "dev_optional", "peer")
 
 
 class PackageLockExtractor(Extractor):
@@ -40,6 +82,17 @@ class PackageLockExtractor(Extractor):
 
     def extract(self, file: ScanFile) -> Iterable[Package]:
         text = file.text()
+        try:
+            lock = _DECODER.decode(text)
+        except (msgspec.DecodeError, RecursionError):
+            lock = None  # not the usual shape, or not JSON: the standard module says which
+        if (
+            lock is not None
+            and lock.packages is not None
+            and type(lock.lockfile_version) is int
+            and lock.lockfile_version in (2, 3)
+        ):
+            return _from_records(file, lock.packages)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -57,24 +110,37 @@ class PackageLockExtractor(Extractor):
         if version >= 2 and packages is not None:
             if not isinstance(packages, dict):
                 raise ExtractError(f"'packages' is {type_name(packages)}, not an object")
-            return _from_packages(file, packages)
+            return _from_dicts(file, packages)
         deps = data.get("dependencies", {})
         if not isinstance(deps, dict):
             raise ExtractError(f"'dependencies' is {type_name(deps)}, not an object")
         return _from_v1(file, deps, KeyLocator(text))
 
 
-def _scope(entry: dict[str, Any]) -> Scope | None:
-    if entry.get("dev") is True:
-        return Scope.DEV
-    if entry.get("optional") is True or entry.get("devOptional") is True:
-        return Scope.OPTIONAL  # devOptional: dev, and optional for the runtime tree
-    if entry.get("peer") is True:
-        return Scope.PEER
-    return None
+def _direct_keys(keys: Iterable[str], declared: dict[str, set[str]]) -> set[str]:
+    """Keys of the packages the root project and its workspaces depend on themselves.
+
+    `declared` maps each folder ("" for the root) to the names it declares; each one is
+    looked up the way Node resolves it: in the folder's own node_modules, then in each
+    parent folder's.
+    """
+    present = set(keys)
+    direct: set[str] = set()
+    for folder, names in declared.items():
+        for dep in names:
+            here = folder
+            while True:
+                key = f"{here}/{_NM}{dep}" if here else f"{_NM}{dep}"
+                if key in present:
+                    direct.add(key)
+                    break
+                if not here:
+                    break
+                here = posixpath.dirname(here)
+    return direct
 
 
-def _declared_names(entry: object) -> set[str]:
+def _declared_in_dict(entry: object) -> set[str]:
     names: set[str] = set()
     if isinstance(entry, dict):
         for section, _ in SECTIONS:
@@ -84,30 +150,18 @@ def _declared_names(entry: object) -> set[str]:
     return names
 
 
-def _direct_keys(packages: dict[str, Any]) -> set[str]:
-    """Keys of the packages the root project and its workspaces depend on themselves.
-
-    Each declared dependency is looked up the way Node resolves it: in the folder's own
-    node_modules, then in each parent folder's.
-    """
-    direct: set[str] = set()
-    for folder, entry in packages.items():
-        if _NM in folder:
-            continue
-        for dep in _declared_names(entry):
-            here = folder
-            while True:
-                key = f"{here}/{_NM}{dep}" if here else f"{_NM}{dep}"
-                if key in packages:
-                    direct.add(key)
-                    break
-                if not here:
-                    break
-                here = posixpath.dirname(here)
-    return direct
-
-
-_FLAGS = ("dev", "optional", "devOptional", "peer")
+def _declared_in_record(entry: _Entry) -> set[str]:
+    names: set[str] = set()
+    for field in _RAW_SECTIONS:
+        raw: msgspec.Raw = getattr(entry, field)
+        if raw:
+            try:
+                deps = msgspec.json.decode(raw)
+            except msgspec.DecodeError:
+                continue
+            if isinstance(deps, dict):
+                names.update(deps)
+    return names
 
 
 def _scope_of_flags(
@@ -126,49 +180,52 @@ def _scope_of_flags(
 _SCOPE_OF_FLAGS = {
     flags: _scope_of_flags(*flags) for flags in product((True, False, None), repeat=len(_FLAGS))
 }
+_UNKNOWN: Any = object()
 
 
-def _from_packages(file: ScanFile, packages: dict[str, Any]) -> list[Package]:
-    """Packages of a v2/v3 `packages` map.
+def _from_records(file: ScanFile, packages: dict[str, _Entry]) -> list[Package]:
+    """Packages of a decoded `packages` map, column by column.
 
-    The format that holds the most packages, so the common entry (a registry tarball under
-    its own name) is handled column by column: each step below is a C loop over all entries
-    (`map` over dict.get, str methods, a table of flag combinations), with no Python code per
-    entry. Every other entry (links, git or file sources, aliases, wrong types) goes through
-    `_irregular`, one at a time. Lines are not located: on a 10,000-package file, finding
-    them would cost a third of the parse itself.
+    Each step is a C loop over all entries (`map` over attribute getters, str methods, a
+    table of flag combinations): no Python code runs per entry for the common case. An entry
+    that is anything else (link, git or file source, alias, odd types) is read on its own by
+    `_irregular`. Lines are not located: finding them would cost a third of the parse.
     """
-    direct_keys = _direct_keys(packages)
     keys = [key for key in packages if _NM in key]  # others: the root, workspaces, links
+    direct_keys = _direct_keys(
+        keys,
+        {k: _declared_in_record(e) for k, e in packages.items() if _NM not in k},
+    )
     entries = list(map(packages.__getitem__, keys))
-    if not all(map(isinstance, entries, repeat(dict))):
-        return _irregular_packages(file, keys, entries, direct_keys)
-    get = dict.get
     names = [key.rpartition(_NM)[2] for key in keys]
-    versions = list(map(get, entries, repeat("version")))
-    resolved: list[Any] = list(map(get, entries, repeat("resolved")))
+    versions: list[Any] = list(map(attrgetter("version"), entries))
+    resolved: list[Any] = list(map(attrgetter("resolved"), entries))
     if not all(map(isinstance, resolved, repeat(str))):
         resolved = list(map(str, resolved))  # None -> "None": not a registry URL
+    tarballs = list(map(str.find, resolved, repeat("/-/")))
     # Usually every entry passes every check: `all` over each check alone avoids building
     # the per-entry mask, which is only computed when something is irregular.
-    tarballs = list(map(str.find, resolved, repeat("/-/")))
     if all(map(all, _regular_checks(names, entries, versions, resolved, tarballs))):
         irregular: list[Package] = []
     else:
-        checks = _regular_checks(names, entries, versions, resolved, tarballs)
-        regular = list(map(all, zip(*checks, strict=True)))
+        regular = list(
+            map(
+                all,
+                zip(*_regular_checks(names, entries, versions, resolved, tarballs), strict=True),
+            )
+        )
         odd = [not ok for ok in regular]
         irregular = _irregular_packages(
-            file, list(compress(keys, odd)), list(compress(entries, odd)), direct_keys
+            file,
+            list(compress(keys, odd)),
+            [_as_dict(e) for e in compress(entries, odd)],
+            direct_keys,
         )
         keys, entries = list(compress(keys, regular)), list(compress(entries, regular))
         names, versions = list(compress(names, regular)), list(compress(versions, regular))
-    flags = zip(*(map(get, entries, repeat(flag)) for flag in _FLAGS), strict=True)
-    scopes = list(map(_SCOPE_OF_FLAGS.get, flags, repeat(_UNKNOWN)))
-    if any(
-        map(is_, scopes, repeat(_UNKNOWN))
-    ):  # flags of other types than npm writes: decided one by one
-        scopes = [_scope_of_flags(*map(entry.get, _FLAGS)) for entry in entries]
+    scopes = list(map(_SCOPE_OF_FLAGS.get, map(attrgetter(*_FLAGS), entries), repeat(_UNKNOWN)))
+    if any(map(is_, scopes, repeat(_UNKNOWN))):  # flags of other types than npm writes
+        scopes = [_scope_of_flags(*attrgetter(*_FLAGS)(entry)) for entry in entries]
     directs = list(map(direct_keys.__contains__, keys))
     purls = npm_purls(names, versions)
     regular_packages = build_packages(
@@ -177,12 +234,9 @@ def _from_packages(file: ScanFile, packages: dict[str, Any]) -> list[Package]:
     return regular_packages + irregular
 
 
-_UNKNOWN: Any = object()
-
-
 def _regular_checks(
     names: list[str],
-    entries: list[dict[str, Any]],
+    entries: list[_Entry],
     versions: list[Any],
     resolved: list[str],
     tarballs: list[int],
@@ -195,8 +249,31 @@ def _regular_checks(
         map(str.startswith, resolved, repeat(("https://", "http://"))),
         map(ge, tarballs, repeat(0)),
         map(str.endswith, resolved, names, repeat(0), tarballs),
-        map(not_, map(dict.__contains__, entries, repeat("name"))),
+        map(is_, map(attrgetter("name"), entries), repeat(None)),
     ]
+
+
+def _as_dict(entry: _Entry) -> dict[str, Any]:
+    """A decoded record as the JSON object it was read from (its fields that are read)."""
+    return {
+        "version": entry.version,
+        "resolved": entry.resolved,
+        "name": entry.name,
+        "link": entry.link,
+        "dev": entry.dev,
+        "optional": entry.optional,
+        "devOptional": entry.dev_optional,
+        "peer": entry.peer,
+    }
+
+
+def _from_dicts(file: ScanFile, packages: dict[str, Any]) -> list[Package]:
+    """Packages of a `packages` map that the typed decoder refused: entry by entry."""
+    keys = [key for key in packages if _NM in key]
+    direct_keys = _direct_keys(
+        keys, {k: _declared_in_dict(e) for k, e in packages.items() if _NM not in k}
+    )
+    return _irregular_packages(file, keys, [packages[k] for k in keys], direct_keys)
 
 
 def _irregular_packages(
@@ -211,7 +288,7 @@ def _irregular_packages(
 
 
 def _irregular(file: ScanFile, key: str, entry: object, direct: bool) -> Package | None:
-    """One entry that is not a plain registry package, or not well formed."""
+    """One entry read on its own (not a plain registry package, or not well formed)."""
     if not isinstance(entry, dict):
         file.warn(f"packages[{key!r}] is {type_name(entry)}, not an object; skipped")
         return None
@@ -226,7 +303,7 @@ def _irregular(file: ScanFile, key: str, entry: object, direct: bool) -> Package
     name = key.rpartition(_NM)[2]
     real = entry.get("name")
     resolved = entry.get("resolved")
-    scope = _scope_of_flags(*map(entry.get, _FLAGS))
+    flags = (entry.get("dev"), entry.get("optional"), entry.get("devOptional"), entry.get("peer"))
     note = None
     if isinstance(resolved, str):
         if "/-/" not in resolved or not resolved.startswith(("https://", "http://")):
@@ -241,7 +318,7 @@ def _irregular(file: ScanFile, key: str, entry: object, direct: bool) -> Package
         path=file.path,
         line=None,
         direct=direct,
-        scope=scope,
+        scope=_scope_of_flags(*flags),
         note=note,
     )
 
@@ -295,7 +372,12 @@ def _from_v1(file: ScanFile, deps: dict[str, Any], loc: KeyLocator) -> list[Pack
                     path=file.path,
                     line=line,
                     direct=direct,
-                    scope=_scope(entry),
+                    scope=_scope_of_flags(
+                        entry.get("dev"),
+                        entry.get("optional"),
+                        entry.get("devOptional"),
+                        entry.get("peer"),
+                    ),
                     note=note,
                 )
             )
