@@ -110,6 +110,7 @@ def test_lockfile_supersedes_the_manifest_beside_it() -> None:
             "invalid JSON at line 1 column 56: Unterminated string starting at",
         ),
         ("\ufeff\xff", "invalid JSON"),
+        ("[" * 100_000, "JSON nested too deeply to be read"),
     ],
 )
 def test_unreadable_lockfiles_are_file_errors(tmp_path: Path, text: str, message: str) -> None:

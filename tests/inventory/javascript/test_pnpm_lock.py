@@ -144,6 +144,7 @@ snapshots:
         ("packages: {}\n", "unsupported lockfileVersion None"),
         ("lockfileVersion: '9.0'\npackages: [1, 2]\n", "'packages' is sequence, not a mapping"),
         ("- just\n- a list\n", "top level is sequence, not a mapping"),
+        ("lockfileVersion: '9.0'\npackages: " + "[" * 5000, "exceeded maximum nesting depth"),
         ("lockfileVersion: '9.0'\npackages:\n  a@1: {\n", "invalid YAML at line 4 column 1"),
         ("lockfileVersion: '9.0'\n\tpackages: {}\n", "invalid YAML at line 2 column 1"),
         (

@@ -166,6 +166,12 @@ def test_named_pylock_files() -> None:
         ),
         ("poetry.lock", PoetryLockExtractor(), "[[package]\nname = 'x'\n", "invalid TOML"),
         ("uv.lock", UvLockExtractor(), "version = 2\n", "unsupported uv.lock version 2"),
+        (
+            "uv.lock",
+            UvLockExtractor(),
+            "a = " + "[" * 5000 + "]" * 5000,
+            "TOML nested too deeply to be read",
+        ),
         ("uv.lock", UvLockExtractor(), 'version = "1"\n', "unsupported uv.lock version '1'"),
         (
             "pdm.lock",

@@ -99,6 +99,8 @@ class PackageLockExtractor(Extractor):
             raise ExtractError(
                 f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
             ) from None
+        except RecursionError:
+            raise ExtractError("JSON nested too deeply to be read") from None
         if not isinstance(data, dict):
             raise ExtractError(f"top level is {type_name(data)}, not an object")
         version = data.get("lockfileVersion")

@@ -72,6 +72,8 @@ def loads_jsonc(text: str) -> Any:
         raise ExtractError(
             f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise ExtractError("JSON nested too deeply to be read") from None
 
 
 def type_name(value: object) -> str:

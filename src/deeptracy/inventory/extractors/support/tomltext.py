@@ -14,6 +14,8 @@ def load_toml(text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ExtractError(f"invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ExtractError("TOML nested too deeply to be read") from None
 
 
 def table_array_lines(text: str, name: str, count: int) -> list[int | None]:

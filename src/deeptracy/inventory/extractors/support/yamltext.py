@@ -42,6 +42,8 @@ def load_yaml(text: str) -> Any:
         raise ExtractError(f"invalid YAML{where}: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise ExtractError(f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise ExtractError("YAML nested too deeply to be read") from None
 
 
 def unquote_key(raw: str) -> str:
