@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from deeptracy.advisories.index import AdvisoryIndex, CompiledAdvisory, CompiledPackage
-from deeptracy.advisories.model import OsvRecord
-from deeptracy.ecosystems import canonical_ecosystem, normalize_name, parse_purl
+from deeptracy.advisories.model import OsvRecord, format_timestamp
+from deeptracy.ecosystems import canonical_ecosystem, normalize_name, parse_purl, purl_for
 from deeptracy.severity import Severity
 from deeptracy.store.db import Database
 from deeptracy.store.models import AdvisoryRun
@@ -59,12 +59,49 @@ class AdvisoryMatch:
     admits_unaffected: bool | None
     modified: datetime
 
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.advisory_id,
+            "aliases": list(self.aliases),
+            "summary": self.summary,
+            "severity": self.severity.value,
+            "score": self.score,
+            "vector": self.vector,
+            "fixed": list(self.fixed),
+            "matched_range": self.matched_range,
+            "exact": self.exact,
+            "admits_unaffected": self.admits_unaffected,
+            "modified": format_timestamp(self.modified),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class QueryResult:
+    """Matches for one query. `error` says why the answer is missing or incomplete: with
+    `undecided` empty the query itself could not be answered (invalid version or requirement,
+    no ordering for the ecosystem); otherwise `undecided` names the advisories that could not be
+    evaluated and `matches` holds what could be decided."""
+
     query: Query
     matches: tuple[AdvisoryMatch, ...] = ()
     error: str | None = None
+    undecided: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        q = self.query
+        ecosystem = canonical_ecosystem(q.ecosystem)
+        return {
+            "query": {
+                "ecosystem": ecosystem,
+                "name": q.name,
+                "version": q.version,
+                "declared": q.declared,
+                "purl": purl_for(ecosystem, q.name, q.version),
+            },
+            "error": self.error,
+            "undecided": list(self.undecided),
+            "vulns": [m.to_dict() for m in self.matches],
+        }
 
 
 def _match(
@@ -91,11 +128,18 @@ def _match(
     )
 
 
-def _undecided(advisories: Iterable[CompiledAdvisory]) -> str | None:
-    notes = [f"{a.meta.id}: {'; '.join(a.problems)}" for a in advisories if a.undecidable]
-    if not notes:
-        return None
-    return "some advisories could not be evaluated: " + " | ".join(notes)
+_Answer = tuple[tuple[AdvisoryMatch, ...], str | None, tuple[str, ...]]
+
+
+def _answer(matches: Iterable[AdvisoryMatch], unmatched: Iterable[CompiledAdvisory]) -> _Answer:
+    """Matches, plus a note on the unmatched advisories that could not be evaluated."""
+    undecided = [a for a in unmatched if a.undecidable]
+    if not undecided:
+        return tuple(matches), None, ()
+    note = "some advisories could not be evaluated: " + " | ".join(
+        f"{a.meta.id}: {'; '.join(a.problems)}" for a in undecided
+    )
+    return tuple(matches), note, tuple(a.meta.id for a in undecided)
 
 
 class Matcher:
@@ -173,18 +217,15 @@ class Matcher:
         if package is None:
             return QueryResult(query)
         if key is None:
-            matches, error = self._exact_answer(query, package, key, version)
-            return QueryResult(query, matches, error)
+            return QueryResult(query, *self._exact_answer(package, key, version))
         region = package.region(key)
-        answer = package.answers.get(region)
+        answer: _Answer | None = package.answers.get(region)
         if answer is None:
-            answer = package.answers[region] = self._exact_answer(query, package, key, version)
-        return QueryResult(query, answer[0], answer[1])
+            answer = package.answers[region] = self._exact_answer(package, key, version)
+        return QueryResult(query, *answer)
 
     @staticmethod
-    def _exact_answer(
-        query: Query, package: CompiledPackage, key: Any, version: str
-    ) -> tuple[tuple[AdvisoryMatch, ...], str | None]:
+    def _exact_answer(package: CompiledPackage, key: Any, version: str) -> _Answer:
         matches = []
         for advisory in package.advisories:
             texts = advisory.exact_texts(key, version)
@@ -199,8 +240,7 @@ class Matcher:
                     )
                 )
         found = {m.advisory_id for m in matches}
-        unmatched = [a for a in package.advisories if a.meta.id not in found]
-        return tuple(matches), _undecided(unmatched)
+        return _answer(matches, (a for a in package.advisories if a.meta.id not in found))
 
     def _declared(
         self, query: Query, ecosystem: str, package: CompiledPackage | None
@@ -240,7 +280,7 @@ class Matcher:
                     admits_unaffected=not wanted.difference(advisory.affected_set).is_empty,
                 )
             )
-        return QueryResult(query, tuple(matches), _undecided(unmatched))
+        return QueryResult(query, *_answer(matches, unmatched))
 
 
 # ---- a matcher shared by a long-running process ------------------------------------------------

@@ -367,9 +367,9 @@ def get_delta(session: Session, run_id: int) -> Delta | None:
 def changed_packages_since(session: Session, after_run_id: int) -> set[tuple[str, str]]:
     """Every (ecosystem, normalized name) a change after `after_run_id` touched."""
     rows = session.execute(
-        select(distinct(AdvisoryChangePackage.ecosystem), AdvisoryChangePackage.name).where(
-            AdvisoryChangePackage.run_id > after_run_id
-        )
+        select(AdvisoryChangePackage.ecosystem, AdvisoryChangePackage.name)
+        .where(AdvisoryChangePackage.run_id > after_run_id)
+        .distinct()
     )
     return {(e, n) for e, n in rows}
 

@@ -76,7 +76,7 @@ def import_location(
     )
     if isinstance(source, BucketSource):
         return _bucket_run(db, source, kind="import", full=True, progress=progress)
-    return _plain_run(db, source, kind="import", progress=progress)
+    return import_source(db, source, kind="import", progress=progress)
 
 
 def sync_sources(
@@ -123,7 +123,7 @@ def sync_sources(
                     progress=progress,
                 )
             else:
-                report = _plain_run(db, source, kind="sync", progress=progress)
+                report = import_source(db, source, kind="sync", progress=progress)
         except SourceError as exc:
             failures.append((info.location, str(exc)))
             continue
@@ -131,7 +131,15 @@ def sync_sources(
     return SyncOutcome(tuple(reports), tuple(failures))
 
 
-def _plain_run(db: Database, source: AdvisorySource, *, kind: str, progress: Progress) -> RunReport:
+def import_source(
+    db: Database,
+    source: AdvisorySource,
+    *,
+    kind: str = "import",
+    progress: Progress = NULL_PROGRESS,
+) -> RunReport:
+    """Read every record of `source` in one transaction: an error or an interruption while
+    reading or writing rolls everything back, the run included."""
     with db.session() as session:
         importer = Importer(session, kind=kind, progress=progress)
         importer.start()
