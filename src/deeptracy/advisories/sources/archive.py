@@ -8,8 +8,10 @@ entries, or decompresses past the total cap.
 
 from __future__ import annotations
 
+import lzma
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -27,6 +29,17 @@ from deeptracy.advisories.sources.interface import (
 )
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
+# What a damaged or unsupported entry raises: CRC and header errors, decompressor errors,
+# encryption (RuntimeError) and unknown compression methods (NotImplementedError).
+_ENTRY_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    OSError,
+    RuntimeError,
+    ValueError,
+    EOFError,
+)
 
 
 def unsafe_member_name(name: str) -> str | None:
@@ -114,7 +127,7 @@ class ZipSource(AdvisorySource):
                 with archive.open(member) as stream:
                     # Bounded read: a lying header cannot make us inflate more than the cap.
                     payload = stream.read(limits.max_entry_bytes + 1)
-            except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as exc:
+            except _ENTRY_ERRORS as exc:
                 yield Problem(where, f"zip entry unreadable: {exc}")
                 continue
             if len(payload) > limits.max_entry_bytes:
