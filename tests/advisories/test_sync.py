@@ -243,7 +243,7 @@ def test_an_unreadable_bucket_changes_nothing(
     with database.session() as session:
         assert store.list_sources(session) == [] and store.latest_runs(session) == []
     (bucket.root / "modified_id.csv").unlink()
-    with pytest.raises(SourceError, match="has neither ecosystems.txt nor modified_id.csv"):
+    with pytest.raises(SourceError, match=r"has neither ecosystems\.txt nor modified_id\.csv"):
         import_location(database, bucket.url, client=client)
 
 
