@@ -132,8 +132,15 @@ def test_pip_audit_on_the_real_pypi_export(
     zip_path = shared_data / "osv" / "current" / "PyPI" / "all.zip"
     imported = run_cli("advisories", "import", str(zip_path), env=env)
     assert imported.returncode == 0, imported.stderr
-    pins = {"Django": "3.2.0", "requests": "2.19.0", "Jinja2": "2.10", "PyYAML": "5.3", "urllib3": "1.24.1",
-            "Pillow": "8.0.0", "setuptools": "65.5.0"}  # fmt: skip
+    pins = {
+        "Django": "3.2.0",
+        "requests": "2.19.0",
+        "Jinja2": "2.10",
+        "PyYAML": "5.3",
+        "urllib3": "1.24.1",
+        "Pillow": "8.0.0",
+        "setuptools": "65.5.0",
+    }
     found, ours = audit(database, tmp_path, None, pins)
 
     for result in ours["results"]:

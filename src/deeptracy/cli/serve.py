@@ -6,9 +6,7 @@ import re
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from deeptracy.api import create_app
 from deeptracy.cli.common import fail, open_database, settings
 
 _ADDRESS = re.compile(r"^(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:\[\]]*)):(?P<port>\d{1,5})$")
@@ -30,6 +28,10 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the REST API and the OSV-compatible /v1 API."""
+    import uvicorn  # the web stack loads only for this command
+
+    from deeptracy.api import create_app
+
     config = settings()
     try:
         host, port = parse_address(address or config.server_address)
