@@ -246,6 +246,26 @@ def test_an_ecosystem_without_an_ordering_compares_listed_versions_and_reports_r
     assert "no version ordering is known for Pub" in (hit.error or "")
 
 
+def test_listed_versions_stay_exact_next_to_semver_fallback_ranges() -> None:
+    m = matcher(
+        osv(
+            "TEST-1",
+            affected(
+                "SwiftURL",
+                "github.com/a/b",
+                rng(("introduced", "1.0.0"), ("fixed", "1.2.0"), type="SEMVER"),
+                versions=["2.0.0"],
+            ),
+        )
+    )
+    versions = ["2.0.0", "3.0.0", "2.0.1", "1.1.0", "2.0.0+build"]
+    assert affected_versions(m, "SwiftURL", "github.com/a/b", versions) == [
+        "2.0.0",
+        "1.1.0",
+        "2.0.0+build",  # SemVer: build metadata does not change the version
+    ]
+
+
 def test_semver_ranges_are_read_as_semver_in_an_ecosystem_without_its_own_ordering() -> None:
     m = one(
         "SwiftURL", "github.com/a/b", ("introduced", "1.0.0"), ("fixed", "1.2.0"), type="SEMVER"

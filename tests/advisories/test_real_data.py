@@ -133,3 +133,43 @@ def test_a_source_following_every_ecosystem_picks_up_new_ones(
     # Go and crates.io had no cursor yet: their all.zip was read; PyPI stayed incremental.
     assert server.count("/Go/all.zip") == server.count("/crates.io/all.zip") == 1
     assert server.count("/PyPI/all.zip") == 0
+
+
+def test_cached_answers_equal_fresh_evaluation_on_real_data(
+    sqlite_uri: str, shared_data: Path, client: HttpClient
+) -> None:
+    """Answers are cached per region between boundaries; check them against a direct
+    evaluation of every advisory for thousands of real (package, version) pairs. (Matching
+    is the same whatever the database, so SQLite only.)"""
+    import random
+
+    database = Database(sqlite_uri)
+    for ecosystem in ("PyPI", "Go", "crates.io"):
+        zip_path = shared_data / "osv" / "current" / ecosystem / "all.zip"
+        import_location(database, str(zip_path), client=client)
+    m = Matcher.load(database)
+    rng = random.Random(5)
+    queries = []
+    for ecosystem, key in sorted(m.index.keys()):
+        entries = m.index.entries(ecosystem, key)
+        versions = {e.value for en in entries for r in en.affected.ranges for e in r.events}
+        versions |= {v for en in entries for v in en.affected.versions}
+        versions |= {"0.0.1", "1.0.0", "2.5.3", "99.0.0"}
+        for version in rng.sample(sorted(versions), min(4, len(versions))):
+            queries.append(Query(ecosystem, key, version))
+    cached = m.match(queries)
+    cached = m.match(queries)  # second pass: every answer now comes from the cache
+    fresh = Matcher.load(database)
+    for query, result in zip(queries, cached, strict=True):
+        package = fresh.index.package(query.ecosystem, query.name)
+        assert package is not None
+        scheme = package.scheme
+        assert scheme is not None
+        if not scheme.is_valid(query.version or ""):
+            assert result.error is not None and result.matches == ()
+            continue
+        matches, error, undecided = fresh._exact_answer(
+            package, scheme.parse(query.version or ""), query.version or ""
+        )
+        assert (result.matches, result.error, result.undecided) == (matches, error, undecided)
+    assert len(queries) > 8000

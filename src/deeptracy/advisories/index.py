@@ -184,9 +184,19 @@ def _range_scheme(ecosystem_scheme: VersionScheme | None, rng: Range) -> Version
 
 
 def compile_advisory(
-    ecosystem: str, scheme: VersionScheme | None, entries: Sequence[IndexEntry]
+    ecosystem: str,
+    scheme: VersionScheme | None,
+    entries: Sequence[IndexEntry],
+    key_scheme: VersionScheme | None = None,
 ) -> CompiledAdvisory:
-    """Merge one advisory's entries for one package into intervals, points and fixes."""
+    """Merge one advisory's entries for one package into intervals, points and fixes.
+
+    `scheme` is the ecosystem's ordering; `key_scheme` the one queried versions are parsed
+    with (the same, or SemVer for an ecosystem without its own ordering that uses SEMVER
+    ranges). Listed versions are parsed with `key_scheme`, so that every listed version a
+    query could equal is a boundary of the package's regions.
+    """
+    key_scheme = scheme or key_scheme
     spans: list[Span] = []
     listed: set[Any] = set()
     listed_text: set[str] = set()
@@ -196,9 +206,9 @@ def compile_advisory(
     for entry in entries:
         for version in entry.affected.versions:
             listed_text.add(version)
-            if scheme is not None:
+            if key_scheme is not None:
                 with contextlib.suppress(InvalidVersion):  # else compared as written
-                    listed.add(scheme.parse(version))
+                    listed.add(key_scheme.parse(version))
         for rng in entry.affected.ranges:
             if not rng.evaluable:
                 continue
@@ -266,14 +276,17 @@ class AdvisoryIndex:
         if not entries:
             return None
         scheme = scheme_for(ecosystem)
+        if scheme is None and any(r.type == "SEMVER" for e in entries for r in e.affected.ranges):
+            key_scheme: VersionScheme | None = SEMVER  # no ordering of its own; SEMVER ranges
+        else:
+            key_scheme = scheme
         grouped: dict[str, list[IndexEntry]] = defaultdict(list)
         for entry in entries:
             grouped[entry.advisory.id].append(entry)
         advisories = tuple(
-            compile_advisory(ecosystem, scheme, group) for _, group in sorted(grouped.items())
+            compile_advisory(ecosystem, scheme, group, key_scheme)
+            for _, group in sorted(grouped.items())
         )
-        if scheme is None and any(a.spans for a in advisories):
-            scheme = SEMVER  # an ecosystem without its own ordering, with SEMVER ranges
         bounds: set[Any] = set()
         for advisory in advisories:
             for span in advisory.spans:
@@ -282,7 +295,7 @@ class AdvisoryIndex:
                 )
             bounds.update(advisory.listed)
             bounds.update(k for k, _ in advisory.fixed if k is not None)
-        compiled = CompiledPackage(scheme, advisories, sorted(bounds))
+        compiled = CompiledPackage(key_scheme, advisories, sorted(bounds))
         with self._lock:
             self._compiled[(ecosystem, key)] = compiled
         return compiled
