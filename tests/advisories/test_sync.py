@@ -112,6 +112,9 @@ def test_downloads_are_capped(bucket: BucketServer, client: HttpClient) -> None:
         client.download(f"{bucket.url}/big", io.BytesIO(), 1000)
     sink = io.BytesIO()
     assert client.download(f"{bucket.url}/big", sink, 10_000) == 5000
+    with pytest.raises(TooLarge):
+        client.get(f"{bucket.url}/big", max_bytes=4999)
+    assert len(client.get(f"{bucket.url}/big", max_bytes=5000)) == 5000
 
 
 def test_listings_report_bad_lines() -> None:

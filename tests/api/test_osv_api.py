@@ -126,6 +126,16 @@ def test_invalid_queries_get_osv_error_bodies(
     assert answer["message"].startswith(message)
 
 
+def test_oversized_bodies_are_refused_even_without_a_length(api: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(33):
+            yield b" " * (1024 * 1024)
+
+    response = api.post("/v1/querybatch", content=chunks())  # chunked: no Content-Length
+    assert response.status_code == 400
+    assert response.json() == {"code": 3, "message": "Request body over 33,554,432 bytes."}
+
+
 def test_malformed_json_is_a_400(api: httpx.Client) -> None:
     response = api.post("/v1/query", content=b"{oops", headers={"content-type": "application/json"})
     assert response.status_code == 400

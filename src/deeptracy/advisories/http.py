@@ -4,6 +4,7 @@ errors, 5xx and 429 (honouring Retry-After). A 404 is an answer, not a failure t
 from __future__ import annotations
 
 import email.utils
+import io
 import logging
 import random
 import time
@@ -91,9 +92,12 @@ class HttpClient:
                 delay = hinted
         time.sleep(min(delay, self.max_wait))
 
-    def get(self, url: str) -> bytes:
-        """The body of a 200 answer; NotFound for 404/410, HttpError for the rest."""
-        return self._request(url, None, None, NULL_PROGRESS, "")
+    def get(self, url: str, max_bytes: int = 64 * 1024 * 1024) -> bytes:
+        """The body of a 200 answer, refused (TooLarge) past `max_bytes`; NotFound for
+        404/410, HttpError for the rest."""
+        sink = io.BytesIO()
+        self._request(url, sink, max_bytes, NULL_PROGRESS, "")
+        return sink.getvalue()
 
     def download(
         self,
@@ -110,11 +114,11 @@ class HttpClient:
     def _request(
         self,
         url: str,
-        sink: IO[bytes] | None,
-        max_bytes: int | None,
+        sink: IO[bytes],
+        max_bytes: int,
         progress: Progress,
         description: str,
-    ) -> bytes:
+    ) -> None:
         shown = redact(url)
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
@@ -135,9 +139,8 @@ class HttpClient:
                             + (f" after {attempt + 1} attempts" if attempt else ""),
                             response.status_code,
                         )
-                    if sink is None:
-                        return response.read()
-                    return self._stream(response, sink, max_bytes, progress, description, shown)
+                    self._stream(response, sink, max_bytes, progress, description, shown)
+                    return
             except httpx.TransportError as exc:
                 if last:
                     raise HttpError(
@@ -151,24 +154,23 @@ class HttpClient:
         self,
         response: httpx.Response,
         sink: IO[bytes],
-        max_bytes: int | None,
+        max_bytes: int,
         progress: Progress,
         description: str,
         shown: str,
-    ) -> bytes:
+    ) -> None:
         sink.seek(0)
         sink.truncate()
         declared = response.headers.get("Content-Length")
         total = int(declared) if declared and declared.isdigit() else None
-        if max_bytes is not None and total is not None and total > max_bytes:
+        if total is not None and total > max_bytes:
             raise TooLarge(f"{shown}: {total:,} bytes, over the {max_bytes:,}-byte limit")
         task = progress.task(description, total)
         size = 0
         for chunk in response.iter_bytes(1024 * 1024):
             size += len(chunk)
-            if max_bytes is not None and size > max_bytes:
+            if size > max_bytes:
                 raise TooLarge(f"{shown}: more than {max_bytes:,} bytes; refused")
             sink.write(chunk)
             task.advance(len(chunk))
         task.finish()
-        return b""

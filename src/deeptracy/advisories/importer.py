@@ -203,7 +203,8 @@ class Importer:
             self.flush()
 
     def skip(self, where: str, message: str, advisory_id: str | None = None) -> None:
-        log.warning("skipped %s: %s", advisory_id or where, message)
+        # Reported in the run's summary (and stored with the run); debug-level here only.
+        log.debug("skipped %s: %s", advisory_id or where, message)
         self._skipped.append(Skipped(where, message, advisory_id))
 
     def finish(self) -> RunReport:
@@ -225,6 +226,17 @@ class Importer:
                 skipped_count=len(self._skipped),
                 problems=[s.to_dict() for s in self._skipped[:_MAX_STORED_PROBLEMS]],
             )
+        )
+        log.info(
+            "advisory %s #%s of %s: %d new, %d modified, %d withdrawn, %d unchanged, %d skipped",
+            self.kind,
+            self.run_id,
+            self.source,
+            len(by_kind[NEW]),
+            len(by_kind[MODIFIED]),
+            len(by_kind[WITHDRAWN]),
+            self._unchanged,
+            len(self._skipped),
         )
         return RunReport(
             run_id=self.run_id,

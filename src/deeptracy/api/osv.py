@@ -71,9 +71,14 @@ async def _json_body(request: Request) -> Any:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise _invalid(f"Request body over {MAX_BODY_BYTES:,} bytes.")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise _invalid(f"Request body over {MAX_BODY_BYTES:,} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():  # bounded even when no Content-Length is sent
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _invalid(f"Request body over {MAX_BODY_BYTES:,} bytes.")
+        chunks.append(chunk)
+    body = b"".join(chunks)
     try:
         return json.loads(body or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

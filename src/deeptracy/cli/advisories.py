@@ -140,6 +140,9 @@ def _summarize(reports: list[RunReport], failures: list[tuple[str, str]], fmt: F
             for note in r.notes:
                 _out().print(f"  {note}")
     err = _err()
+    warnings = [w for r in reports for w in r.warnings]
+    if warnings and fmt is Format.TABLE:
+        err.print(f"{len(warnings)} note(s) on imported records, e.g. {warnings[0]}", markup=False)
     for source, message in failures:
         err.print(f"error: {source}: {message}", markup=False)
     if skipped:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
-from deeptracy.advisories.http import HttpClient, HttpError, NotFound
+from deeptracy.advisories.http import HttpClient, HttpError, NotFound, TooLarge
 from deeptracy.advisories.model import parse_timestamp
 from deeptracy.advisories.progress import NULL_PROGRESS, Progress
 from deeptracy.advisories.sources.archive import ZipSource
@@ -102,7 +102,9 @@ class BucketSource(AdvisorySource):
         except (HttpError, UnicodeDecodeError) as exc:
             raise SourceError(f"cannot list the ecosystems of {self.location}: {exc}") from None
         try:
-            text = self.client.get(self.url("modified_id.csv")).decode("utf-8")
+            text = self.client.get(
+                self.url("modified_id.csv"), self.limits.max_download_bytes
+            ).decode("utf-8")
         except (HttpError, UnicodeDecodeError) as exc:
             raise SourceError(
                 f"{self.location} has neither ecosystems.txt nor modified_id.csv ({exc}); "
@@ -117,7 +119,7 @@ class BucketSource(AdvisorySource):
     def listing(self, ecosystem: str) -> Listing:
         url = self.url(ecosystem, "modified_id.csv")
         try:
-            text = self.client.get(url).decode("utf-8")
+            text = self.client.get(url, self.limits.max_download_bytes).decode("utf-8")
         except (HttpError, UnicodeDecodeError) as exc:
             raise SourceError(f"cannot read {url}: {exc}") from None
         return parse_listing(text, url)
@@ -149,7 +151,13 @@ class BucketSource(AdvisorySource):
         def one(advisory_id: str) -> Item:
             url = self.url(ecosystem, f"{advisory_id}.json")
             try:
-                payload = self.client.get(url)
+                payload = self.client.get(url, self.limits.max_entry_bytes)
+            except TooLarge:
+                return Problem(
+                    url,
+                    f"refused: over the {self.limits.max_entry_bytes:,}-byte limit for one record",
+                    advisory_id,
+                )
             except NotFound:
                 return Problem(
                     url, "listed in modified_id.csv but not found (HTTP 404)", advisory_id
@@ -158,13 +166,6 @@ class BucketSource(AdvisorySource):
                 return Problem(url, str(exc), advisory_id)
             finally:
                 task.advance()
-            if len(payload) > self.limits.max_entry_bytes:
-                return Problem(
-                    url,
-                    f"refused: {len(payload):,} bytes, over the "
-                    f"{self.limits.max_entry_bytes:,}-byte limit for one record",
-                    advisory_id,
-                )
             return Entry(url, payload, expected_id=advisory_id)
 
         with ThreadPoolExecutor(max_workers=max(1, self.workers)) as pool:
