@@ -261,3 +261,23 @@ def test_sync_rereads_directory_sources_and_names_unknown_ones(
     with pytest.raises(SourceError, match="not a remembered source: /elsewhere"):
         sync_sources(database, client=client, locations=["/elsewhere"])
     json.loads((root / "PYSEC-1.json").read_text())  # the directory itself is untouched
+
+
+def test_an_all_zip_url_is_a_source_of_its_own(
+    database: Database, bucket: BucketServer, client: HttpClient
+) -> None:
+    publish(bucket, [pypi(1), pypi(2)], [go(1)])
+    url = f"{bucket.url}/PyPI/all.zip"
+    report = import_location(database, url, client=client)
+    assert report.new == ("PYSEC-1", "PYSEC-2")
+    assert bucket.count("modified_id.csv") == 0
+    publish(bucket, [pypi(1), pypi(2), pypi(3)], [go(1)])
+    (again,) = sync_sources(database, client=client).reports
+    assert (again.new, again.unchanged) == (("PYSEC-3",), 2)
+    with database.session() as session:
+        (source,) = store.list_sources(session)
+    assert (source.kind, source.location) == ("zip", url)
+    bucket.fail("/PyPI/all.zip", 404)
+    outcome = sync_sources(database, client=client)
+    assert outcome.reports == ()
+    assert outcome.failures[0][0] == url and "HTTP 404" in outcome.failures[0][1]

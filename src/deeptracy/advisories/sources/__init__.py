@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from deeptracy.advisories.http import HttpClient
 from deeptracy.advisories.sources.archive import ZipSource
@@ -16,6 +17,7 @@ from deeptracy.advisories.sources.interface import (
     Problem,
     SourceError,
 )
+from deeptracy.advisories.sources.remote import RemoteZipSource
 
 
 def is_url(location: str) -> bool:
@@ -29,10 +31,13 @@ def open_source(
     ecosystems: list[str] | None = None,
     limits: Limits | None = None,
 ) -> AdvisorySource:
-    """The source a user names: an http(s) base URL, a directory, or a zip file."""
+    """The source a user names: an http(s) bucket base URL or all.zip URL, a directory, or
+    a zip file."""
     if is_url(location):
         if client is None:
             raise SourceError(f"{location}: an HTTP client is needed to read a URL")
+        if urlsplit(location).path.lower().endswith(".zip"):
+            return RemoteZipSource(location, client, limits)
         return BucketSource(location, ecosystems, client, limits)
     path = Path(location).expanduser()
     if path.is_dir():
@@ -52,6 +57,7 @@ __all__ = [
     "Item",
     "Limits",
     "Problem",
+    "RemoteZipSource",
     "SourceError",
     "ZipSource",
     "is_url",

@@ -32,6 +32,7 @@ from deeptracy.advisories.sources.interface import (
     Problem,
     SourceError,
 )
+from deeptracy.advisories.sources.remote import BorrowedFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +140,8 @@ class BucketSource(AdvisorySource):
         except HttpError as exc:
             spool.close()
             raise SourceError(f"cannot download {url}: {exc}") from None
-        spool.seek(0)
-        return ZipSource(url, lambda: _Unclosable(spool), self.limits, label=url)
+        # Read inside the import transaction; the file goes when the ZipSource does.
+        return ZipSource(url, lambda: BorrowedFile(spool), self.limits, label=url)
 
     def fetch(
         self, ecosystem: str, ids: list[str], progress: Progress = NULL_PROGRESS
@@ -176,17 +177,3 @@ class BucketSource(AdvisorySource):
     def entries(self, progress: Progress = NULL_PROGRESS) -> Iterator[Item]:
         for ecosystem in self.list_ecosystems():
             yield from self.download_zip(ecosystem, progress).entries(progress)
-
-
-class _Unclosable:
-    """Lets ZipSource 'open' and 'close' a spooled download more than once."""
-
-    def __init__(self, handle: io.IOBase | tempfile.SpooledTemporaryFile[bytes]) -> None:
-        self._handle = handle
-
-    def __enter__(self) -> tempfile.SpooledTemporaryFile[bytes]:
-        self._handle.seek(0)
-        return self._handle  # type: ignore[return-value]
-
-    def __exit__(self, *exc: object) -> None:
-        return None
