@@ -165,7 +165,7 @@ class HttpClient:
         total = int(declared) if declared and declared.isdigit() else None
         if total is not None and total > max_bytes:
             raise TooLarge(f"{shown}: {total:,} bytes, over the {max_bytes:,}-byte limit")
-        task = progress.task(description, total)
+        task = progress.task(description, total, unit="bytes")
         size = 0
         for chunk in response.iter_bytes(1024 * 1024):
             size += len(chunk)

@@ -12,7 +12,9 @@ class ProgressTask(Protocol):
 
 
 class Progress(Protocol):
-    def task(self, description: str, total: int | None = None) -> ProgressTask: ...
+    def task(
+        self, description: str, total: int | None = None, *, unit: str = "records"
+    ) -> ProgressTask: ...
 
 
 class _NullTask:
@@ -26,7 +28,9 @@ class _NullTask:
 class NullProgress:
     """Reports nothing: the default for tests, services and pipes."""
 
-    def task(self, description: str, total: int | None = None) -> ProgressTask:
+    def task(
+        self, description: str, total: int | None = None, *, unit: str = "records"
+    ) -> ProgressTask:
         return _NullTask()
 
 

@@ -9,15 +9,18 @@ found advisories; 2 usage errors and failures (unreadable source, database, inva
 from __future__ import annotations
 
 import json
+import logging
 from enum import StrEnum
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.progress import (
     BarColumn,
     DownloadColumn,
     MofNCompleteColumn,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
@@ -91,16 +94,29 @@ class _BarProgress:
     def __init__(self, bar: RichBar) -> None:
         self._bar = bar
 
-    def task(self, description: str, total: int | None = None) -> ProgressTask:
-        return _BarTask(self._bar, self._bar.add_task(description, total=total))
+    def task(
+        self, description: str, total: int | None = None, *, unit: str = "records"
+    ) -> ProgressTask:
+        return _BarTask(self._bar, self._bar.add_task(description, total=total, unit=unit))
+
+
+class _AmountColumn(ProgressColumn):
+    """Bytes for downloads, "n/total" for records."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._bytes, self._count = DownloadColumn(), MofNCompleteColumn()
+
+    def render(self, task: Task) -> RenderableType:
+        column = self._bytes if task.fields.get("unit") == "bytes" else self._count
+        return column.render(task)
 
 
 def _progress_bar() -> RichBar:
     return RichBar(
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
-        DownloadColumn(),
+        _AmountColumn(),
         TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=True,
@@ -108,6 +124,11 @@ def _progress_bar() -> RichBar:
 
 
 def _client(config: Settings) -> HttpClient:
+    if config.log_level != "DEBUG":
+        # One line per request would drown the summary (a sync fetches records one by one);
+        # the commands report what happened themselves.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("deeptracy.advisories").setLevel(logging.WARNING)
     return HttpClient(timeout=config.http_timeout, retries=config.http_retries)
 
 
@@ -124,16 +145,17 @@ def _summarize(reports: list[RunReport], failures: list[tuple[str, str]], fmt: F
             }
         )
     else:
-        table = Table("run", "source", "new", "modified", "withdrawn", "unchanged", "skipped")
+        table = Table("run", "new", "modified", "withdrawn", "unchanged", "skipped")
+        table.add_column("source", overflow="fold")
         for r in reports:
             table.add_row(
                 str(r.run_id),
-                r.source or "",
                 str(len(r.new)),
                 str(len(r.modified)),
                 str(len(r.withdrawn)),
                 str(r.unchanged),
                 str(len(r.skipped)),
+                r.source or "",
             )
         _out().print(table)
         for r in reports:
@@ -258,10 +280,10 @@ def status_cmd(fmt: FormatOption = Format.TABLE) -> None:
         table.add_row(eco.ecosystem, f"{eco.records:,}", f"{eco.withdrawn:,}", f"{eco.packages:,}")
     table.add_row("all", f"{current.records:,}", f"{current.withdrawn:,}", "", style="bold")
     out.print(table)
-    sources = Table("source", "kind", "ecosystems", "last run", "cursor", title="Sources")
+    sources = Table("kind", "ecosystems", "last run", "cursor", title="Sources")
+    sources.add_column("source", overflow="fold")
     for info, cursors, run in current.sources:
         sources.add_row(
-            info.location,
             info.kind,
             ", ".join(info.ecosystems or ()) or "all",
             f"#{run.id} {run.kind} {run.finished_at:%Y-%m-%d %H:%M} UTC"
@@ -271,6 +293,7 @@ def status_cmd(fmt: FormatOption = Format.TABLE) -> None:
                 f"{c.ecosystem}: {c.mode} sync {c.synced_at:%Y-%m-%d %H:%M}, {c.listed:,} listed"
                 for c in cursors
             ),
+            info.location,
         )
     out.print(sources)
     if current.last_run:

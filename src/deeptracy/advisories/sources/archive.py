@@ -94,7 +94,8 @@ class ZipSource(AdvisorySource):
                 f"{self.label} has {len(members):,} entries, over the limit of "
                 f"{limits.max_entries:,}; refused"
             )
-        task = progress.task(f"reading {Path(self.label).name}", len(members))
+        name = "/".join(self.label.replace("\\", "/").rsplit("/", 2)[-2:])
+        task = progress.task(f"reading {name}", len(members))
         total = 0
         for member in members:
             task.advance()
