@@ -131,6 +131,9 @@ def test_git_ranges_never_match_a_version() -> None:
     assert result.matches == () and result.error is None
     (everything,) = m.match([Query("PyPI", "demo")])
     assert everything.matches[0].fixed == ()  # commit hashes are not fixed versions
+    assert everything.matches[0].matched_range == "no version range (commit ranges only)"
+    (declared,) = m.match([Query("PyPI", "demo", declared=">=0")])
+    assert declared.matches == ()
 
 
 def test_withdrawn_records_never_match_and_aliases_are_kept() -> None:

@@ -100,7 +100,9 @@ class CompiledAdvisory:
         texts = [s.text for s in self.spans]
         if self.listed or self.listed_text:
             texts.append("listed versions")
-        return "; ".join(texts)
+        if self.problems:
+            texts.append("ranges that could not be evaluated")
+        return "; ".join(texts) or "no version range (commit ranges only)"
 
 
 @dataclass(slots=True)
