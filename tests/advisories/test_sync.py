@@ -206,6 +206,10 @@ def test_sync_reports_listed_records_it_cannot_fetch_and_applies_the_rest(
         ("PYSEC-404", "listed in modified_id.csv but not found (HTTP 404)"),
     ]
     assert bucket.count("/Go/all.zip") == 0  # only the ecosystem asked for
+    import_location(database, bucket.url, client=client)  # again, now for every ecosystem
+    with database.session() as session:
+        (source,) = store.list_sources(session)
+    assert source.ecosystems is None and bucket.count("/Go/all.zip") == 1
 
 
 def test_many_changes_or_full_read_all_zip_again(

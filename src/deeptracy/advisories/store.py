@@ -180,7 +180,8 @@ def _source_info(row: AdvisorySource) -> SourceInfo:
 def remember_source(
     session: Session, kind: str, location: str, ecosystems: Sequence[str] | None = None
 ) -> SourceInfo:
-    """The source row for `location`, created on first use; a bucket's ecosystems updated."""
+    """The source row for `location`, created on first use; its ecosystems set to those given
+    (None: every ecosystem the source lists)."""
     row = session.execute(
         select(AdvisorySource).where(AdvisorySource.location == location)
     ).scalar_one_or_none()
@@ -193,8 +194,8 @@ def remember_source(
         )
         session.add(row)
         session.flush()
-    elif ecosystems and list(ecosystems) != (row.ecosystems or []):
-        row.ecosystems = list(ecosystems)
+    elif (list(ecosystems) if ecosystems else None) != (row.ecosystems or None):
+        row.ecosystems = list(ecosystems) if ecosystems else None
         session.flush()
     return _source_info(row)
 
