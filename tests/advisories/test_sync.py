@@ -210,7 +210,7 @@ def test_sync_reports_listed_records_it_cannot_fetch_and_applies_the_rest(
     with database.session() as session:
         (source,) = store.list_sources(session)
     assert source.ecosystems is None  # the top-level listing names PyPI only here
-    assert bucket.count("/PyPI/all.zip") == 2 and bucket.count("/modified_id.csv") == 1
+    assert bucket.count("/PyPI/all.zip") == 2 and bucket.requests.count("/modified_id.csv") == 1
 
 
 def test_many_changes_or_full_read_all_zip_again(
