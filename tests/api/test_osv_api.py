@@ -184,6 +184,28 @@ def test_querybatch_limits_and_errors(api: httpx.Client) -> None:
     assert post(api, "/v1/querybatch", {"queries": {}})[0] == 400
 
 
+def test_advisories_that_cannot_be_evaluated_are_answered_with_a_warning(
+    api: httpx.Client, database: Database, tmp_path: Path
+) -> None:
+    unreadable = osv(
+        "PYSEC-ODD", affected("PyPI", "odd", rng(("introduced", "0"), ("fixed", "2019-09-12x")))
+    )
+    readable = osv(
+        "PYSEC-EVEN", affected("PyPI", "odd", rng(("introduced", "0"), ("fixed", "1.0")))
+    )
+    load(database, tmp_path / "odd", [unreadable, readable])
+    response = api.post("/v1/query", json={"package": {"purl": "pkg:pypi/odd@2.0"}})
+    assert response.status_code == 200
+    assert response.json() == {"vulns": [unreadable]}  # cannot be ruled out
+    assert (
+        "PYSEC-ODD: cannot evaluate its ECOSYSTEM range" in response.headers["x-deeptracy-warning"]
+    )
+    batch = api.post(
+        "/v1/querybatch", json={"queries": [{"package": {"purl": "pkg:pypi/odd@0.5"}}]}
+    )
+    assert [v["id"] for v in batch.json()["results"][0]["vulns"]] == ["PYSEC-EVEN", "PYSEC-ODD"]
+
+
 def test_vulns_by_id_includes_withdrawn_records(api: httpx.Client) -> None:
     response = api.get("/v1/vulns/PYSEC-GONE")
     assert response.status_code == 200 and response.json() == GONE

@@ -235,3 +235,11 @@ def test_the_empty_state(database: Database) -> None:
     assert code == 2 and "no import or sync has run yet" in err
     code, _, err = invoke(database, "advisories", "sync", "/not/remembered")
     assert code == 2 and "not a remembered source: /not/remembered" in err
+
+
+def test_an_incomplete_answer_is_not_a_clean_bill(database: Database, tmp_path: Path) -> None:
+    odd = osv("PYSEC-ODD", affected("PyPI", "odd", rng(("introduced", "0"), ("fixed", "x-y"))))
+    invoke(database, "advisories", "import", str(write_dir(tmp_path / "odd", [odd])))
+    code, _, err = invoke(database, "advisories", "query", "PyPI", "odd", "1.0")
+    assert code == 2
+    assert "PYSEC-ODD: cannot evaluate its ECOSYSTEM range" in err

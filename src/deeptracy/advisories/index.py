@@ -252,14 +252,18 @@ class AdvisoryIndex:
 
     def __init__(self, entries: Iterable[IndexEntry]) -> None:
         by_key: dict[tuple[str, str], list[IndexEntry]] = defaultdict(list)
-        advisories: set[str] = set()
+        advisories: dict[str, AdvisoryMeta] = {}
         for entry in entries:
             by_key[(entry.affected.ecosystem, entry.affected.key)].append(entry)
-            advisories.add(entry.advisory.id)
+            advisories[entry.advisory.id] = entry.advisory
         self._entries = dict(by_key)
+        self._advisories = advisories
         self._compiled: dict[tuple[str, str], CompiledPackage] = {}
         self._lock = threading.Lock()
         self.advisory_count = len(advisories)
+
+    def advisory(self, advisory_id: str) -> AdvisoryMeta | None:
+        return self._advisories.get(advisory_id)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -11,8 +11,11 @@ Errors have OSV's shape, {"code": <gRPC code>, "message": ...}: 400 with code 3 
 query (including a version the ecosystem cannot read: DeepTracy never answers "not affected"
 for a version it could not compare), 404 with code 5 for an unknown id. A query without a
 version lists every advisory affecting some version of the package, as OSV does. Commit
-queries are refused: GIT ranges are not indexed. When some advisory of a package could not be
-evaluated, the answer carries what could be decided and an `X-DeepTracy-Warning` header.
+queries are refused: GIT ranges are not indexed.
+
+An advisory whose range cannot be evaluated (an unreadable bound, no listed versions) cannot
+be ruled out, and OSV clients read no warnings: it is answered as a match, and the response
+carries an `X-DeepTracy-Warning` header saying why.
 """
 
 from __future__ import annotations
@@ -157,9 +160,9 @@ async def query(request: Request, matchers: MatchersDep, db: DatabaseDep) -> Res
 
     def answer() -> Response:
         result = _checked(matchers.get().match_one(q))
-        if not result.matches:
+        ids = sorted({*(m.advisory_id for m in result.matches), *result.undecided})
+        if not ids:
             return JSONResponse({}, headers=_warnings([result]))
-        ids = [m.advisory_id for m in result.matches]
         with db.session() as session:
             records = store.get_records(session, ids)
         vulns = [records[i] for i in ids if i in records]
@@ -209,16 +212,21 @@ async def querybatch(request: Request, matchers: MatchersDep) -> Response:
         return exc.response()
 
     def answer() -> Response:
-        results = matchers.get().match(queries)
+        matcher = matchers.get()
+        results = matcher.match(queries)
         out = []
         for i, result in enumerate(results):
             _checked(result, f"queries[{i}]: ")
-            if result.matches:
+            vulns = {m.advisory_id: m.modified for m in result.matches}
+            for advisory_id in result.undecided:
+                meta = matcher.index.advisory(advisory_id)
+                if meta is not None:
+                    vulns[advisory_id] = meta.modified
+            if vulns:
                 out.append(
                     {
                         "vulns": [
-                            {"id": m.advisory_id, "modified": format_timestamp(m.modified)}
-                            for m in result.matches
+                            {"id": i, "modified": format_timestamp(vulns[i])} for i in sorted(vulns)
                         ]
                     }
                 )

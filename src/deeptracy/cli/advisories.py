@@ -2,8 +2,9 @@
 
 Exit codes: 0 success (for `query`: no advisory matched); 1 `import`/`sync` skipped some
 input (bad records, refused zip entries, missing files; a summary goes to stderr) or `query`
-found advisories; 2 usage errors and failures (unreadable source, database, invalid query);
-130 interrupted (the database is left as it was).
+found advisories; 2 usage errors and failures (unreadable source, database, a query that
+could not be answered completely: invalid version or requirement, or an advisory whose range
+could not be evaluated); 130 interrupted (the database is left as it was).
 """
 
 from __future__ import annotations
@@ -368,7 +369,8 @@ def query_cmd(
     ] = None,
     fmt: FormatOption = Format.TABLE,
 ) -> None:
-    """Which advisories affect these packages. Exits 1 when any matched, 2 on an invalid query."""
+    """Which advisories affect these packages. Exits 1 when any matched, 2 when a query could
+    not be answered completely."""
     queries = _queries(target, declared)
     db = open_database(settings())
     results = Matcher.load(db).match(queries)
@@ -376,7 +378,7 @@ def query_cmd(
         _print_json({"results": [r.to_dict() for r in results]})
     else:
         _print_results(results)
-    if any(r.error and not r.undecided for r in results):
+    if any(r.error for r in results):  # unanswerable, or advisories left undecided
         raise typer.Exit(EXIT_ERROR)
     raise typer.Exit(EXIT_FINDINGS if any(r.matches for r in results) else EXIT_OK)
 
