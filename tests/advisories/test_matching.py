@@ -12,6 +12,10 @@ from deeptracy.advisories.model import parse_record
 from deeptracy.ecosystems import PurlError
 from deeptracy.severity import Severity
 
+# An ecosystem no version scheme will ever know, for the "no ordering" rules (the versions
+# package keeps adding orderings: Pub and SwiftURL had none when these tests were written).
+UNORDERED = "Unordered-Test-Ecosystem"
+
 
 def matcher(*records: dict[str, Any]) -> Matcher:
     return Matcher.from_records(parse_record(r) for r in records)
@@ -240,13 +244,13 @@ def test_an_advisory_range_that_cannot_be_read_is_reported_unless_versions_are_l
 
 def test_an_ecosystem_without_an_ordering_compares_listed_versions_and_reports_ranges() -> None:
     m = matcher(
-        osv("TEST-1", affected("Pub", "http", versions=["0.13.0"])),
-        osv("TEST-2", affected("Pub", "http", rng(("introduced", "0"), ("fixed", "0.13.3")))),
+        osv("TEST-1", affected(UNORDERED, "http", versions=["0.13.0"])),
+        osv("TEST-2", affected(UNORDERED, "http", rng(("introduced", "0"), ("fixed", "0.13.3")))),
     )
-    (hit,) = m.match([Query("Pub", "http", "0.13.0")])
+    (hit,) = m.match([Query(UNORDERED, "http", "0.13.0")])
     assert [x.advisory_id for x in hit.matches] == ["TEST-1"]
     assert hit.undecided == ("TEST-2",)
-    assert "no version ordering is known for Pub" in (hit.error or "")
+    assert f"no version ordering is known for {UNORDERED}" in (hit.error or "")
 
 
 def test_listed_versions_stay_exact_next_to_semver_fallback_ranges() -> None:
@@ -254,7 +258,7 @@ def test_listed_versions_stay_exact_next_to_semver_fallback_ranges() -> None:
         osv(
             "TEST-1",
             affected(
-                "SwiftURL",
+                UNORDERED,
                 "github.com/a/b",
                 rng(("introduced", "1.0.0"), ("fixed", "1.2.0"), type="SEMVER"),
                 versions=["2.0.0"],
@@ -262,7 +266,7 @@ def test_listed_versions_stay_exact_next_to_semver_fallback_ranges() -> None:
         )
     )
     versions = ["2.0.0", "3.0.0", "2.0.1", "1.1.0", "2.0.0+build"]
-    assert affected_versions(m, "SwiftURL", "github.com/a/b", versions) == [
+    assert affected_versions(m, UNORDERED, "github.com/a/b", versions) == [
         "2.0.0",
         "1.1.0",
         "2.0.0+build",  # SemVer: build metadata does not change the version
@@ -270,12 +274,10 @@ def test_listed_versions_stay_exact_next_to_semver_fallback_ranges() -> None:
 
 
 def test_semver_ranges_are_read_as_semver_in_an_ecosystem_without_its_own_ordering() -> None:
-    m = one(
-        "SwiftURL", "github.com/a/b", ("introduced", "1.0.0"), ("fixed", "1.2.0"), type="SEMVER"
-    )
-    assert affected_versions(
-        m, "SwiftURL", "https://github.com/a/b.git", ["0.9.0", "1.1.0", "1.2.0"]
-    ) == ["1.1.0"]
+    m = one(UNORDERED, "github.com/a/b", ("introduced", "1.0.0"), ("fixed", "1.2.0"), type="SEMVER")
+    assert affected_versions(m, UNORDERED, "github.com/a/b", ["0.9.0", "1.1.0", "1.2.0"]) == [
+        "1.1.0"
+    ]
 
 
 # ---- ecosystems: name rules and orderings ----
@@ -301,6 +303,7 @@ def test_semver_ranges_are_read_as_semver_in_an_ecosystem_without_its_own_orderi
         ("Packagist", "Symfony/HTTP-Kernel", "symfony/http-kernel", True),
         ("RubyGems", "Rails", "rails", True),
         ("Go", "github.com/Foo/bar", "github.com/foo/bar", False),
+        ("SwiftURL", "github.com/a/b", "https://github.com/A/b.git", True),
     ],
 )
 def test_names_meet_under_each_ecosystems_rules(
@@ -436,8 +439,12 @@ def test_declared_requirements_overlap_the_affected_set() -> None:
 
 
 def test_declared_requirements_need_a_constraint_syntax() -> None:
-    (result,) = one("Pub", "x", ("introduced", "0")).match([Query("Pub", "x", declared="^1.0.0")])
-    assert result.error is not None and "no version ordering is known for Pub" in result.error
+    (result,) = one(UNORDERED, "x", ("introduced", "0")).match(
+        [Query(UNORDERED, "x", declared="^1.0.0")]
+    )
+    assert (
+        result.error is not None and f"no version ordering is known for {UNORDERED}" in result.error
+    )
 
 
 def test_declared_requirements_meet_listed_versions() -> None:
