@@ -449,8 +449,9 @@ def test_declared_requirements_need_a_constraint_syntax() -> None:
 
 def test_declared_requirements_meet_listed_versions() -> None:
     m = matcher(osv("TEST-1", affected("PyPI", "demo", versions=["1.1", "1.3"])))
+    # "===1.3" is the one version 1.3 ("==1.3" would also admit local versions like 1.3+x).
     hit, miss = m.match(
-        [Query("PyPI", "demo", declared="==1.3"), Query("PyPI", "demo", declared=">=1.4")]
+        [Query("PyPI", "demo", declared="===1.3"), Query("PyPI", "demo", declared=">=1.4")]
     )
     assert hit.matches[0].matched_range == "listed versions"
     assert hit.matches[0].admits_unaffected is False
