@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from deeptracy.cli import db, token
+from deeptracy.cli import advisories, db, serve, token
 
 app = typer.Typer(
     name="deeptracy",
@@ -13,7 +13,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(advisories.app, name="advisories")
 app.add_typer(token.app, name="token")
+app.command("serve")(serve.serve)
 
 
 def main() -> None:

@@ -1,6 +1,15 @@
 """All ORM models; importing this package registers every table on `Base.metadata`."""
 
 from deeptracy.store.base import Base
+from deeptracy.store.models.advisories import (
+    Advisory,
+    AdvisoryChange,
+    AdvisoryChangePackage,
+    AdvisoryCursor,
+    AdvisoryPackage,
+    AdvisoryRun,
+    AdvisorySource,
+)
 from deeptracy.store.models.service import (
     Analysis,
     AnalysisFinding,
@@ -14,6 +23,13 @@ from deeptracy.store.models.service import (
 )
 
 __all__ = [
+    "Advisory",
+    "AdvisoryChange",
+    "AdvisoryChangePackage",
+    "AdvisoryCursor",
+    "AdvisoryPackage",
+    "AdvisoryRun",
+    "AdvisorySource",
     "Analysis",
     "AnalysisFinding",
     "ApiToken",

@@ -1,7 +1,7 @@
 """Service schema: projects, branches, scans, inventories, analyses, findings, tokens
 
-Revision ID: 0002_service
-Revises:
+Revision ID: 0002
+Revises: 0001
 Create Date: 2026-11-26 14:01:07.288802
 """
 
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 import deeptracy.store.base
 
-revision = "0002_service"
-down_revision = None
+revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 
