@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from deeptracy.cli import advisories, db, serve, token
+from deeptracy.cli import advisories, db, inventory, serve, token
 
 app = typer.Typer(
     name="deeptracy",
@@ -16,6 +16,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(advisories.app, name="advisories")
 app.add_typer(token.app, name="token")
 app.command("serve")(serve.serve)
+app.command("inventory")(inventory.inventory)
 
 
 def main() -> None:

@@ -240,6 +240,33 @@ def scan_tree(
     return Inventory(packages=tuple(_merge_duplicates(packages)), errors=tuple(sorted(set(errors))))
 
 
+def scan_file(
+    path: Path,
+    *,
+    extractors: Sequence[Extractor] | None = None,
+    options: WalkOptions | None = None,
+) -> Inventory:
+    """The inventory of one file (a lockfile, manifest or SBOM named on the command line).
+
+    Includes it names are read relative to it, confined to its directory. A file no extractor
+    wants is an error in the result, not an exception.
+    """
+    options = options or WalkOptions()
+    extractors = list(extractors) if extractors is not None else all_extractors()
+    tree = _Tree(path.parent, options.max_file_bytes)
+    name = path.name
+    wanting = [ex for ex in _Dispatch(extractors).candidates(name) if ex.wants(PurePosixPath(name))]
+    if not wanting:
+        return Inventory(errors=(FileError(name, "no extractor reads this kind of file"),))
+    packages: list[Package] = []
+    errors: list[FileError] = []
+    for ex in wanting:
+        found, file_errors = _extract_one(tree, name, ex)
+        packages.extend(found)
+        errors.extend(file_errors)
+    return Inventory(packages=tuple(_merge_duplicates(packages)), errors=tuple(sorted(set(errors))))
+
+
 def _extract_one(tree: _Tree, rel: str, ex: Extractor) -> tuple[list[Package], list[FileError]]:
     try:
         data = tree.read(rel)
