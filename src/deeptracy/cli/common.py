@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from pydantic import ValidationError
 
 from deeptracy.config import Settings, load_settings
 from deeptracy.logs import configure_logging
-from deeptracy.store.db import Database, redacted, upgrade
+
+if TYPE_CHECKING:
+    from deeptracy.store.db import Database
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -33,10 +35,12 @@ def settings() -> Settings:
 
 def open_database(config: Settings, *, migrate: bool = True) -> Database:
     """The configured database, upgraded to the current schema unless told otherwise."""
+    from deeptracy.store.db import Database, ensure_schema, redacted  # not every command
+
     db = Database(config.effective_database_uri)
     if migrate:
         try:
-            upgrade(db)
+            ensure_schema(db)
         except Exception as exc:  # unreachable server, bad credentials, locked file...
             fail(f"cannot open database {redacted(config.effective_database_uri)}: {exc}")
     return db
