@@ -193,6 +193,12 @@ def test_the_index_loaded_from_the_database_matches_like_the_records(
     from_records = Matcher.from_records(parse_record(r) for r in data).match(queries)
     assert from_db == from_records
     assert [len(r.matches) for r in from_db] == [1, 2, 2, 2, 0, 0, 1, 2]
+    # Loading only the queried packages answers them the same, and knows nothing else.
+    keys = {("PyPI", "django"), ("npm", "@scope/pkg")}
+    targeted = Matcher.load(database, keys=keys)
+    assert targeted.match(queries) == from_db
+    assert set(targeted.index.keys()) == keys
+    assert Matcher.load(database, keys=set()).match(queries[:1])[0].matches == ()
 
 
 class _Interrupted(AdvisorySource):

@@ -17,12 +17,12 @@ import bisect
 import contextlib
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
 from deeptracy.advisories.model import Affected, OsvRecord, Range
@@ -321,25 +321,28 @@ class AdvisoryIndex:
         return cls(entries)
 
     @classmethod
-    def load(cls, session: Session) -> AdvisoryIndex:
-        """The index of every non-withdrawn record in the database, in one query."""
-        rows = session.execute(
-            select(
-                Advisory.id,
-                Advisory.aliases,
-                Advisory.summary,
-                Advisory.modified,
-                AdvisoryPackage.ecosystem,
-                AdvisoryPackage.name,
-                AdvisoryPackage.package,
-                AdvisoryPackage.affected,
-                AdvisoryPackage.severity,
-                AdvisoryPackage.score,
-                AdvisoryPackage.vector,
+    def load(
+        cls, session: Session, keys: Collection[tuple[str, str]] | None = None
+    ) -> AdvisoryIndex:
+        """The index of every non-withdrawn record in the database, in one query.
+
+        With `keys` ((ecosystem, normalized name) pairs), only the advisories of those
+        packages are loaded: what a one-shot scan of a checkout needs.
+        """
+        if keys is None:
+            return cls._from_rows(session.execute(_index_query()))
+        pairs = sorted(set(keys))
+        rows: list[Sequence[Any]] = []
+        for start in range(0, len(pairs), _KEYS_PER_QUERY):
+            chunk = pairs[start : start + _KEYS_PER_QUERY]
+            query = _index_query().where(
+                tuple_(AdvisoryPackage.ecosystem, AdvisoryPackage.name).in_(chunk)
             )
-            .join(AdvisoryPackage, AdvisoryPackage.advisory_id == Advisory.id)
-            .where(Advisory.withdrawn.is_(None))
-        )
+            rows.extend(session.execute(query))
+        return cls._from_rows(rows)
+
+    @classmethod
+    def _from_rows(cls, rows: Iterable[Sequence[Any]]) -> AdvisoryIndex:
         metas: dict[str, AdvisoryMeta] = {}
         entries = []
         for (
@@ -368,3 +371,26 @@ class AdvisoryIndex:
                 )
             )
         return cls(entries)
+
+
+_KEYS_PER_QUERY = 400  # two bind parameters a key, well under every backend's limit
+
+
+def _index_query() -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            Advisory.id,
+            Advisory.aliases,
+            Advisory.summary,
+            Advisory.modified,
+            AdvisoryPackage.ecosystem,
+            AdvisoryPackage.name,
+            AdvisoryPackage.package,
+            AdvisoryPackage.affected,
+            AdvisoryPackage.severity,
+            AdvisoryPackage.score,
+            AdvisoryPackage.vector,
+        )
+        .join(AdvisoryPackage, AdvisoryPackage.advisory_id == Advisory.id)
+        .where(Advisory.withdrawn.is_(None))
+    )

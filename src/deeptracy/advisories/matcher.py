@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -156,9 +156,11 @@ class Matcher:
         return cls(AdvisoryIndex.from_records(records))
 
     @classmethod
-    def load(cls, db: Database) -> Matcher:
+    def load(cls, db: Database, keys: Collection[tuple[str, str]] | None = None) -> Matcher:
+        """A matcher over the database's advisories; with `keys` ((ecosystem, normalized
+        name) pairs), over those packages' advisories only."""
         with db.session() as session:
-            return cls(AdvisoryIndex.load(session))
+            return cls(AdvisoryIndex.load(session, keys))
 
     def match(self, queries: Sequence[Query]) -> list[QueryResult]:
         """One result per query, in the same order."""
