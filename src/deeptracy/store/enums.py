@@ -82,3 +82,26 @@ class TokenScope(StrEnum):
 class FindingOrigin(StrEnum):
     SCAN = "scan"
     MONITOR = "monitor"
+
+
+class EventKind(StrEnum):
+    """What happened to a project; each event may be notified by the project's policy."""
+
+    SCAN_FINISHED = "scan_finished"
+    SCAN_FAILED = "scan_failed"
+    NEW_FINDINGS = "new_findings"  # found by monitoring (an advisory arrived or changed)
+    FINDINGS_CLOSED = "findings_closed"  # an advisory was withdrawn or no longer covers it
+    TRIAGED = "triaged"
+
+
+class DeliveryState(StrEnum):
+    PENDING = "PENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"
+
+
+class TriageState(StrEnum):
+    IN_TRIAGE = "IN_TRIAGE"
+    NOT_AFFECTED = "NOT_AFFECTED"
+    FALSE_POSITIVE = "FALSE_POSITIVE"
+    ACCEPTED_RISK = "ACCEPTED_RISK"

@@ -10,6 +10,7 @@ from deeptracy.store.models.advisories import (
     AdvisoryRun,
     AdvisorySource,
 )
+from deeptracy.store.models.events import Event, MonitorRun, Notification, WebhookDelivery
 from deeptracy.store.models.service import (
     Analysis,
     AnalysisFinding,
@@ -21,6 +22,7 @@ from deeptracy.store.models.service import (
     Project,
     Scan,
 )
+from deeptracy.store.models.web import Triage, User, WebSession
 
 __all__ = [
     "Advisory",
@@ -35,9 +37,16 @@ __all__ = [
     "ApiToken",
     "Base",
     "Branch",
+    "Event",
     "Finding",
     "Inventory",
     "InventoryPackage",
+    "MonitorRun",
+    "Notification",
     "Project",
     "Scan",
+    "Triage",
+    "User",
+    "WebSession",
+    "WebhookDelivery",
 ]
