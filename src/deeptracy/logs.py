@@ -51,3 +51,7 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
+    # Libraries that narrate routine work at INFO speak only when asked for DEBUG.
+    quiet = logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING
+    for name in ("alembic", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(quiet)
