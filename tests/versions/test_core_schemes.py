@@ -119,7 +119,45 @@ def test_pep440_invalid_constraint_and_unsupported_ecosystem() -> None:
 
     pypi, go = scheme_for("PyPI"), scheme_for("Go")
     assert pypi is not None and go is not None
-    with pytest.raises(InvalidConstraint, match="not a valid PEP 440 specifier"):
+    with pytest.raises(InvalidConstraint, match="neither a valid PEP 440 specifier"):
         pypi.parse_constraint(">>1")
     with pytest.raises(InvalidConstraint, match="not supported for Go"):
         go.parse_constraint(">=1.0")
+
+
+@pytest.mark.parametrize(
+    ("spec", "inside", "outside"),
+    [
+        # Poetry's caret keeps the first non-zero part it was given.
+        ("^1.2.3", ["1.2.3", "1.9.9"], ["1.2.2", "2.0.0", "2.0.0rc1"]),
+        ("^0.2.3", ["0.2.3", "0.2.99"], ["0.3.0"]),
+        ("^0.0.3", ["0.0.3"], ["0.0.4"]),
+        ("^0", ["0.0.1", "0.9"], ["1.0"]),
+        # Tilde: patch changes for x.y and x.y.z, minor changes for x.
+        ("~1.2.3", ["1.2.3", "1.2.10"], ["1.3.0", "1.2.2"]),
+        ("~1.2", ["1.2", "1.2.7"], ["1.3"]),
+        ("~1", ["1.0", "1.9"], ["2.0"]),
+        ("1.2.*", ["1.2.0", "1.2.5"], ["1.3.0"]),
+        ("2.1.0", ["2.1.0"], ["2.1.1"]),
+        ("*", ["0.0.1", "99"], []),
+        (">=2.0 <3.0", ["2.0", "2.9"], ["3.0"]),
+        ("^1.2 || ^3.0", ["1.5", "3.1"], ["2.0", "4.0"]),
+    ],
+)
+def test_poetry_constraints_are_read_when_pep_440_cannot(
+    spec: str, inside: list[str], outside: list[str]
+) -> None:
+    scheme = scheme_for("PyPI")
+    assert scheme is not None
+    allowed = scheme.parse_constraint(spec)
+    assert [v for v in inside if not allowed.contains(scheme.parse(v))] == []
+    assert [v for v in outside if allowed.contains(scheme.parse(v))] == []
+
+
+def test_invalid_poetry_constraint_is_an_error() -> None:
+    from deeptracy.versions import InvalidConstraint
+
+    scheme = scheme_for("PyPI")
+    assert scheme is not None
+    with pytest.raises(InvalidConstraint, match="nor a Poetry constraint"):
+        scheme.parse_constraint("^x.y || ^2")

@@ -16,6 +16,7 @@ as `==` of the parsed version, where packaging compares the strings (===1.0 refu
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -162,8 +163,62 @@ def _parse_constraint(constraint: str) -> VersionSet:
     try:
         specifiers = SpecifierSet(text)
     except InvalidSpecifier as exc:
-        raise InvalidConstraint(f"{constraint!r} is not a valid PEP 440 specifier: {exc}") from None
+        try:
+            return _poetry_constraint(constraint)
+        except InvalidConstraint:
+            pass
+        raise InvalidConstraint(
+            f"{constraint!r} is neither a valid PEP 440 specifier ({exc}) nor a Poetry constraint"
+        ) from None
     return all_of(_specifier_set(spec) for spec in specifiers)
+
+
+# Poetry writes requirements in its own syntax (pyproject.toml [tool.poetry.dependencies],
+# poetry.lock metadata): ^1.2, ~1.2, 1.2.*, a bare version, "*", AND by "," or space, OR by
+# "||". None of these parse as PEP 440, so reading them second cannot change a PEP 440 answer.
+_POETRY_CLAUSE = re.compile(r"(?:[<>!=]=?|~=|===)?\s*[^\s,]+")
+
+
+def _poetry_constraint(constraint: str) -> VersionSet:
+    alternatives: list[VersionSet] = []
+    for alternative in constraint.split("||"):
+        clauses = _POETRY_CLAUSE.findall(alternative.replace(",", " "))
+        if not clauses:
+            raise InvalidConstraint(f"{constraint!r}: empty alternative in a Poetry constraint")
+        alternatives.append(all_of(_poetry_clause(c.replace(" ", ""), constraint) for c in clauses))
+    result = NOTHING
+    for alternative_set in alternatives:
+        result = result.union(alternative_set)
+    return result
+
+
+def _poetry_clause(clause: str, constraint: str) -> VersionSet:
+    try:
+        if clause == "*":
+            return EVERYTHING
+        if clause.startswith("^"):
+            version = Version(clause[1:])
+            release = version.release
+            # ^ allows changes that keep the first non-zero part (of those written).
+            pivot = next((i for i, part in enumerate(release) if part != 0), len(release) - 1)
+            upper = (*release[:pivot], release[pivot] + 1)
+            return at_least(key_of(version)).intersect(_below(Version(_dotted(upper))))
+        if clause.startswith("~") and not clause.startswith("~="):
+            version = Version(clause[1:])
+            release = version.release
+            # ~1.2.3 and ~1.2 allow patch changes, ~1 minor ones.
+            keep = release[:2]
+            upper = (*keep[:-1], keep[-1] + 1)
+            return at_least(key_of(version)).intersect(_below(Version(_dotted(upper))))
+        if clause[0].isdigit() or clause[0] == "v":
+            clause = "==" + clause
+        return all_of(_specifier_set(spec) for spec in SpecifierSet(clause))
+    except (_PackagingInvalid, InvalidSpecifier):
+        raise InvalidConstraint(f"{constraint!r}: {clause!r} is not a Poetry clause") from None
+
+
+def _dotted(release: tuple[int, ...]) -> str:
+    return ".".join(str(part) for part in release)
 
 
 class Pep440Scheme(VersionScheme):
