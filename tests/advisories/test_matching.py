@@ -433,7 +433,7 @@ def test_declared_requirements_overlap_the_affected_set() -> None:
     )
     assert inside.matches[0].admits_unaffected is False
     assert outside.matches == () and outside.error is None
-    assert invalid.matches == () and "'=>3' is not a valid PEP 440 specifier" in (
+    assert invalid.matches == () and "'=>3' is neither a valid PEP 440 specifier" in (
         invalid.error or ""
     )
 
