@@ -161,14 +161,14 @@ class OsvAnalyzer(Analyzer):
         if context is None:
             raise ValueError("the osv analyzer needs an AnalyzerContext")
         self._remote = None
-        self._matchers: MatcherCache | None = None
+        self.matchers: MatcherCache | None = None
         if context.settings.patton_uri:
             from deeptracy.analyzers.osv_remote import RemoteOsv
 
             self._remote = RemoteOsv.from_settings(context.settings)
             self.description = f"OSV advisories from the OSV API at {self._remote.shown_url}"
         elif context.database is not None:
-            self._matchers = MatcherCache(context.database)
+            self.matchers = MatcherCache(context.database)
         else:
             raise ValueError("the osv analyzer needs a database (or PATTON_URI)")
 
@@ -179,8 +179,8 @@ class OsvAnalyzer(Analyzer):
     def analyze(self, inventory: Inventory) -> AnalysisResult:
         if self._remote is not None:
             return self._remote.analyze(inventory)
-        assert self._matchers is not None
-        matcher = self._matchers.get()
+        assert self.matchers is not None
+        matcher = self.matchers.get()
         plan = plan_queries(inventory.packages)
         warnings = Warnings()
         note_unqueryable(plan, warnings)

@@ -30,7 +30,7 @@ import stat
 import sys
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -145,7 +145,7 @@ def instantiate(obj: object, context: AnalyzerContext, origin: str) -> list[Anal
     produced = obj(context)
     if isinstance(produced, Analyzer):
         return [validate(produced, origin)]
-    if isinstance(produced, Iterable) and not isinstance(produced, str | bytes):
+    if isinstance(produced, Iterable) and not isinstance(produced, str | bytes | Mapping):
         return [validate(item, origin) for item in produced]
     raise PluginError(
         f"{origin}: the factory returned {type(produced).__name__}, "
