@@ -69,7 +69,6 @@ def _fail(
         )
         .values(
             state=ScanState.FAILED,
-            stage=None,
             failure_reason=reason.value,
             failure_detail=detail,
             finished_at=now,

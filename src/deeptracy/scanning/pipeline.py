@@ -25,7 +25,8 @@ are merged (`scanning.merge`), ignore rules applied (suppressed findings are sto
 suppression), `first_seen_at` and triage decisions carried over from the previous successful
 scan, and the scan ends DONE.
 
-Failures end in FAILED with a reason and a detail that holds no secret: the clone's reasons
+Failures end in FAILED with a reason and a detail that holds no secret (and `stage` left at the
+stage that failed): the clone's reasons
 (INVALID_REPO, INVALID_BRANCH, AUTH_FAILED, TIMEOUT, TOO_LARGE), INVALID_YML_ON_PROJECT,
 NO_DEPENDENCIES_FOUND, NO_ANALYZERS, ANALYZERS_FAILED, TIMEOUT (SCAN_TIMEOUT) and
 INTERNAL_ERROR for anything unexpected (logged with its traceback). The scanned repository's
