@@ -114,14 +114,14 @@ def create_celery(settings: Settings) -> Celery:
     def send(scan_id: str) -> None:
         app.send_task(SCAN_TASK, args=[scan_id], queue=settings.celery_queue)
 
-    @app.task(name=SCAN_TASK, ignore_result=True)  # type: ignore[untyped-decorator]
+    @app.task(name=SCAN_TASK, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
     def run_scan_task(scan_id: str) -> str:
         outcome: TaskOutcome = scan_task(
             runtime.db, runtime.settings, str(scan_id), analyzers=runtime.analyzers
         )
         return outcome.value
 
-    @app.task(name=REAP_TASK, ignore_result=True)  # type: ignore[untyped-decorator]
+    @app.task(name=REAP_TASK, ignore_result=True, shared=False)  # type: ignore[untyped-decorator]
     def run_reap_task() -> dict[str, int]:
         report = reap_task(runtime.db, runtime.settings, send)
         return {

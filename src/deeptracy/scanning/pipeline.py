@@ -468,6 +468,7 @@ class _Run:
                 manifest_patterns=MANIFEST_PATTERNS,
             ) as workspace:
                 mark = self.lap("clone", mark)
+                log.info("scan %s: cloned into %s", self.claim.scan_id, workspace.root)
                 self.branch = workspace.branch
                 self.enter(
                     ScanStage.INVENTORY, branch=workspace.branch, commit_sha=workspace.commit
