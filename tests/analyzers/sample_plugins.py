@@ -1,4 +1,4 @@
-"""Objects that entry points of the registry tests point at (by 'tests.analyzers.sample_plugins:...')."""
+"""What the entry points of the registry tests name (tests.analyzers.sample_plugins:...)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,7 @@ class EchoAnalyzer(Analyzer):
     description = "echoes packages"
 
     def analyze(self, inventory: Inventory) -> Sequence[Finding]:
-        return [
-            Finding(p, f"ECHO-{p.name}", "echo", Severity.LOW) for p in inventory.packages
-        ]
+        return [Finding(p, f"ECHO-{p.name}", "echo", Severity.LOW) for p in inventory.packages]
 
 
 class AbstractOne(Analyzer):

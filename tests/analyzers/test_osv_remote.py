@@ -89,9 +89,7 @@ def test_remote_findings_equal_local_findings(
     assert remote_analyzer.remote
     assert remote_analyzer.description == f"OSV advisories from the OSV API at {url}"
     remote = remote_analyzer.analyze(INVENTORY)
-    assert sorted(map(key, remote.findings), key=repr) == sorted(
-        map(key, local.findings), key=repr
-    )
+    assert sorted(map(key, remote.findings), key=repr) == sorted(map(key, local.findings), key=repr)
     assert {f.advisory_id for f in remote.findings} == {
         "PYSEC-2019-179",
         "GHSA-5wv5-4vpf-pj6m",
@@ -109,9 +107,7 @@ def test_remote_findings_equal_local_findings(
 
     # A second analysis asks again but fetches no record: they are cached by (id, modified).
     again = remote_analyzer.analyze(INVENTORY)
-    assert sorted(map(key, again.findings), key=repr) == sorted(
-        map(key, remote.findings), key=repr
-    )
+    assert sorted(map(key, again.findings), key=repr) == sorted(map(key, remote.findings), key=repr)
     assert (counts["querybatch"], counts["vulns"]) == (2, 4)
     remote_analyzer.close()
 
@@ -195,7 +191,11 @@ def test_pages_refusals_retries_and_missing_records() -> None:
         result = client.analyze(Inventory((paged, refused, wrong, fine)))
         client.close()
     found = {(f.package.name, f.advisory_id): f for f in result.findings}
-    assert sorted(found) == [("paged", "PAGED-1"), ("paged", "PAGED-2"), ("wrongly-matched", "OTHER-1")]
+    assert sorted(found) == [
+        ("paged", "PAGED-1"),
+        ("paged", "PAGED-2"),
+        ("wrongly-matched", "OTHER-1"),
+    ]
     confirmed = found[("paged", "PAGED-1")]
     assert (confirmed.matched_range, confirmed.fixed, confirmed.severity) == (
         ">=0, <2.0",

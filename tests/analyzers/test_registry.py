@@ -51,9 +51,7 @@ def test_the_installed_plugin_distribution_loads_through_its_entry_point(
 ) -> None:
     # A real distribution installed in the test environment (tests/plugins/...).
     dist = distribution("deeptracy-test-plugin")
-    assert [e.name for e in dist.entry_points if e.group == ENTRY_POINT_GROUP] == [
-        "test-blocklist"
-    ]
+    assert [e.name for e in dist.entry_points if e.group == ENTRY_POINT_GROUP] == ["test-blocklist"]
     monkeypatch.setenv("DEEPTRACY_TEST_PLUGIN", "enabled")
     loaded = load_analyzers(context)
     assert loaded.names == ("osv", "test-blocklist")

@@ -17,12 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from deeptracy.config import Settings
-from deeptracy.jobs import engine_for
-from deeptracy.jobs.celery_app import CeleryQueue, check_broker_uri, create_celery
-from deeptracy.store.db import Database
-from deeptracy.store.enums import AnalysisState, FailureReason, ScanState
 from tests.support.git_server import GitRepoFactory, closed_port
 from tests.support.scans import (
     RECORDS,
@@ -36,6 +30,12 @@ from tests.support.scans import (
 )
 from tests.support.services import REPO_ROOT
 from tests.support.slow_plugin import slow_pid, write_slow_plugin
+
+from deeptracy.config import Settings
+from deeptracy.jobs import engine_for
+from deeptracy.jobs.celery_app import CeleryQueue, check_broker_uri, create_celery
+from deeptracy.store.db import Database
+from deeptracy.store.enums import AnalysisState, FailureReason, ScanState
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -83,7 +83,8 @@ class Cluster:
 
     def logs(self) -> str:
         return "\n".join(
-            f"--- {log.name}\n{log.read_text(errors='replace')[-4000:]}" for _p, log in self.processes
+            f"--- {log.name}\n{log.read_text(errors='replace')[-4000:]}"
+            for _p, log in self.processes
         )
 
 

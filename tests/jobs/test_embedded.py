@@ -12,16 +12,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-
-from deeptracy.analyzers.interface import Analyzer, AnalyzerContext
-from deeptracy.analyzers.model import Finding
-from deeptracy.analyzers.osv import OsvAnalyzer
-from deeptracy.config import Settings
-from deeptracy.inventory.model import Inventory
-from deeptracy.jobs import DatabaseQueue, engine_for
-from deeptracy.jobs.embedded import EmbeddedEngine
-from deeptracy.store.db import Database
-from deeptracy.store.enums import AnalysisState, FailureReason, ScanState
 from tests.support.git_server import GitRepoFactory
 from tests.support.scans import (
     RECORDS,
@@ -36,6 +26,16 @@ from tests.support.scans import (
 )
 from tests.support.services import REPO_ROOT
 from tests.support.slow_plugin import slow_pid, write_slow_plugin
+
+from deeptracy.analyzers.interface import Analyzer, AnalyzerContext
+from deeptracy.analyzers.model import Finding
+from deeptracy.analyzers.osv import OsvAnalyzer
+from deeptracy.config import Settings
+from deeptracy.inventory.model import Inventory
+from deeptracy.jobs import DatabaseQueue, engine_for
+from deeptracy.jobs.embedded import EmbeddedEngine
+from deeptracy.store.db import Database
+from deeptracy.store.enums import AnalysisState, FailureReason, ScanState
 
 REQUIREMENTS = "flask==0.12.2\nrequests==2.20.0\n"
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
+from tests.support.scans import analyses, scan_row
 
 from deeptracy.config import Settings
 from deeptracy.jobs.reaper import reap
@@ -18,7 +19,6 @@ from deeptracy.store.db import Database
 from deeptracy.store.enums import AnalysisState, FailureReason, ScanState
 from deeptracy.store.models import Analysis, Scan
 from deeptracy.vault import Vault
-from tests.support.scans import analyses, scan_row
 
 
 @pytest.fixture

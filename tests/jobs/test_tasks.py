@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import update
+from tests.support.git_server import GitRepoFactory
+from tests.support.scans import RECORDS, import_records, new_project, new_scan, scan_row
 
 from deeptracy.config import Settings
 from deeptracy.jobs.tasks import TaskOutcome, reap_task, scan_task
@@ -13,8 +15,6 @@ from deeptracy.store.base import utcnow
 from deeptracy.store.db import Database
 from deeptracy.store.enums import ScanState
 from deeptracy.store.models import Scan
-from tests.support.git_server import GitRepoFactory
-from tests.support.scans import RECORDS, import_records, new_project, new_scan, scan_row
 
 
 @pytest.fixture

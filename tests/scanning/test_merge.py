@@ -13,7 +13,9 @@ from deeptracy.inventory.model import Location, Package
 from deeptracy.scanning.merge import merge_findings, order_fixed, package_key, primary_id
 from deeptracy.severity import Severity
 
-FLASK = Package("PyPI", "Flask", "0.12.2", direct=True, locations=(Location("requirements.txt", 1),))
+FLASK = Package(
+    "PyPI", "Flask", "0.12.2", direct=True, locations=(Location("requirements.txt", 1),)
+)
 FLASK_DEV = Package("PyPI", "flask", "0.12.2", locations=(Location("dev/requirements.txt", 3),))
 FLASK_OLD = Package("PyPI", "flask", "0.11", locations=(Location("requirements.txt", 1),))
 
@@ -142,7 +144,9 @@ def test_exactness_and_declared_ranges() -> None:
     maybe = finding(
         "GHSA-p6mc", "CVE-2020-8203", package=declared, exact=False, admits_unaffected=True
     )
-    also = finding("CVE-2020-8203", package=declared, exact=False, admits_unaffected=False, analyzer="b")
+    also = finding(
+        "CVE-2020-8203", package=declared, exact=False, admits_unaffected=False, analyzer="b"
+    )
     [merged] = merge_findings([maybe, also])
     assert (merged.exact, merged.admits_unaffected) == (False, False)
     exact = finding("CVE-2020-8203", package=declared, exact=True, analyzer="c")
@@ -155,7 +159,12 @@ def test_exactness_and_declared_ranges() -> None:
     [
         ("PyPI", "1.5", ["2.0", "1.10", "1.2", "1.6"], ("1.6", "1.10", "2.0", "1.2")),
         ("PyPI", None, ["2.0", "1.10", "1.2"], ("1.2", "1.10", "2.0")),
-        ("npm", "1.0.0", ["1.0.10", "not a version", "1.0.2"], ("1.0.2", "1.0.10", "not a version")),
+        (
+            "npm",
+            "1.0.0",
+            ["1.0.10", "not a version", "1.0.2"],
+            ("1.0.2", "1.0.10", "not a version"),
+        ),
         ("Maven", "1.0", ["1.0.1", "1.0-SNAPSHOT"], ("1.0.1", "1.0-SNAPSHOT")),
         ("Fictional", "1", ["b", "a", "b"], ("b", "a")),
         ("PyPI", "???", ["2.0", "1.0"], ("1.0", "2.0")),

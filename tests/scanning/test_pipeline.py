@@ -3,36 +3,13 @@ records imported through the importer, both database backends."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
-
-from deeptracy.analyzers.interface import Analyzer, AnalyzerContext
-from deeptracy.analyzers.model import Finding
-from deeptracy.analyzers.registry import load_analyzers
-from deeptracy.config import Settings
-from deeptracy.inventory.model import Inventory
-from deeptracy.scanning import hooks
-from deeptracy.scanning.git import Credentials
-from deeptracy.scanning.pipeline import claim_scan, execute_claimed, run_scan
-from deeptracy.scanning.results import analysis_findings, load_report
-from deeptracy.severity import Severity
-from deeptracy.store.db import Database
-from deeptracy.store.enums import AnalysisState, FailureReason, ScanState
-from deeptracy.store.models import (
-    AnalysisFinding,
-    Branch,
-    InventoryPackage,
-    Project,
-    Scan,
-)
-from deeptracy.store.models import Finding as FindingRow
-from deeptracy.store.models import Inventory as InventoryRow
+from sqlalchemy import select
 from tests.support.git_server import GitHttpServer, GitRepoFactory
 from tests.support.scans import (
     RECORDS,
@@ -43,6 +20,20 @@ from tests.support.scans import (
     new_scan,
     scan_row,
 )
+
+from deeptracy.analyzers.interface import Analyzer, AnalyzerContext
+from deeptracy.analyzers.registry import load_analyzers
+from deeptracy.config import Settings
+from deeptracy.scanning.git import Credentials
+from deeptracy.scanning.pipeline import run_scan
+from deeptracy.scanning.results import analysis_findings, load_report
+from deeptracy.store.db import Database
+from deeptracy.store.enums import AnalysisState, FailureReason, ScanState
+from deeptracy.store.models import (
+    Branch,
+    Scan,
+)
+from deeptracy.store.models import Inventory as InventoryRow
 
 REQUIREMENTS = "flask==0.12.2\nrequests==2.20.0\ninsecure-package==0.1.0\n"
 PACKAGE_JSON = '{"name": "web", "dependencies": {"lodash": "^4.17.0"}}'
@@ -267,7 +258,9 @@ def test_branches_default_and_with_slashes(
     db: Database, git_settings: Settings, git_repos: GitRepoFactory
 ) -> None:
     repo = git_repos.create("acme/app", {"requirements.txt": "flask==2.0\n"}, branch="develop")
-    repo.commit({"requirements.txt": "flask==0.12.2\n"}, branch="feature/x", parent_branch="develop")
+    repo.commit(
+        {"requirements.txt": "flask==0.12.2\n"}, branch="feature/x", parent_branch="develop"
+    )
     project_id = new_project(db, git_settings, repo.file_url)
     default = rescan(db, git_settings, project_id)  # no branch: the remote's HEAD
     assert (default.state, default.branch) == (ScanState.DONE, "develop")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
+from tests.support.git_server import GitRepoFactory
+from tests.support.scans import RECORDS, import_records, new_project, new_scan, scan_row
 
 from deeptracy.analyzers.interface import Analyzer, AnalyzerContext
 from deeptracy.analyzers.model import Finding
@@ -19,8 +21,6 @@ from deeptracy.store.db import Database
 from deeptracy.store.enums import ScanState
 from deeptracy.store.models import Analysis, Scan
 from deeptracy.store.models import Finding as FindingRow
-from tests.support.git_server import GitRepoFactory
-from tests.support.scans import RECORDS, import_records, new_project, new_scan, scan_row
 
 FILES = {"requirements.txt": "flask==0.12.2\n"}
 
@@ -31,7 +31,9 @@ def db(database: Database, tmp_path: Path) -> Database:
     return database
 
 
-def test_a_scan_is_claimed_once(db: Database, git_settings: Settings, git_repos: GitRepoFactory) -> None:
+def test_a_scan_is_claimed_once(
+    db: Database, git_settings: Settings, git_repos: GitRepoFactory
+) -> None:
     repo = git_repos.create("acme/app", FILES)
     scan_id = new_scan(db, new_project(db, git_settings, repo.file_url))
     first = claim_scan(db, scan_id, "host-a:1")

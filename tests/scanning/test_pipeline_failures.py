@@ -9,20 +9,6 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-
-from deeptracy.analyzers.interface import Analyzer
-from deeptracy.analyzers.model import AnalysisResult, Finding
-from deeptracy.analyzers.osv import OsvAnalyzer
-from deeptracy.analyzers.interface import AnalyzerContext
-from deeptracy.config import Settings
-from deeptracy.inventory.model import Inventory
-from deeptracy.scanning.git import Credentials
-from deeptracy.scanning.pipeline import run_scan
-from deeptracy.severity import Severity
-from deeptracy.store.db import Database
-from deeptracy.store.enums import AnalysisState, FailureReason, ScanState
-from deeptracy.store.models import Inventory as InventoryRow
-from deeptracy.store.models import Scan
 from tests.support.git_server import GitHttpServer, GitRepoFactory
 from tests.support.scans import (
     RECORDS,
@@ -33,6 +19,19 @@ from tests.support.scans import (
     new_scan,
     scan_row,
 )
+
+from deeptracy.analyzers.interface import Analyzer, AnalyzerContext
+from deeptracy.analyzers.model import AnalysisResult, Finding
+from deeptracy.analyzers.osv import OsvAnalyzer
+from deeptracy.config import Settings
+from deeptracy.inventory.model import Inventory
+from deeptracy.scanning.git import Credentials
+from deeptracy.scanning.pipeline import run_scan
+from deeptracy.severity import Severity
+from deeptracy.store.db import Database
+from deeptracy.store.enums import AnalysisState, FailureReason, ScanState
+from deeptracy.store.models import Inventory as InventoryRow
+from deeptracy.store.models import Scan
 
 FILES = {"requirements.txt": "flask==0.12.2\nrequests==2.20.0\n"}
 
@@ -89,6 +88,17 @@ class Sloppy(Analyzer):
             ),
             ("a warning of its own",),
         )
+
+
+class BadCovers(Analyzer):
+    name = "bad-covers"
+    ecosystems = frozenset({"PyPI"})
+
+    def covers(self, ecosystem: str) -> bool:
+        raise ValueError("plugin bug")
+
+    def analyze(self, inventory: Inventory) -> Sequence[Finding]:
+        raise AssertionError("never reached")
 
 
 class NpmOnly(Analyzer):
@@ -177,17 +187,28 @@ def test_invalid_deeptracy_yml(
 
 
 def test_an_analyzer_that_raises_fails_alone(
-    db: Database, git_settings: Settings, git_repos: GitRepoFactory, osv: OsvAnalyzer, caplog: pytest.LogCaptureFixture
+    db: Database,
+    git_settings: Settings,
+    git_repos: GitRepoFactory,
+    osv: OsvAnalyzer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.ERROR, "deeptracy.scanning.analyze")
     repo = git_repos.create("acme/app", FILES)
-    row = scan(db, git_settings, repo.file_url, analyzers=[Raising(), osv, Garbage(), Sloppy()])
+    row = scan(
+        db,
+        git_settings,
+        repo.file_url,
+        analyzers=[Raising(), osv, Garbage(), Sloppy(), BadCovers()],
+    )
     assert row.state == ScanState.DONE
     per = analyses(db, row.id)
     assert per["raising"].state == AnalysisState.FAILED
     assert per["raising"].error == "RuntimeError: vendor API refused https://***@vendor.example/api"
     assert per["garbage"].state == AnalysisState.FAILED
     assert per["garbage"].error == "returned a str among its findings"
+    assert per["bad-covers"].state == AnalysisState.FAILED
+    assert per["bad-covers"].error == "covers() failed: ValueError: plugin bug"
     assert (per["osv"].state, per["osv"].findings_count) == (AnalysisState.DONE, 3)
     sloppy = per["sloppy"]
     assert (sloppy.state, sloppy.findings_count) == (AnalysisState.DONE, 2)
@@ -290,6 +311,4 @@ def test_an_unexpected_error_is_an_internal_error_logged_with_its_traceback(
     repo = git_repos.create("acme/app", FILES)
     detail = failed(scan(db, git_settings, repo.file_url), FailureReason.INTERNAL_ERROR)
     assert detail == "KeyError: 'token=abc https://***@example.com'"
-    assert any(
-        r.exc_info and "failed unexpectedly" in r.getMessage() for r in caplog.records
-    )
+    assert any(r.exc_info and "failed unexpectedly" in r.getMessage() for r in caplog.records)

@@ -8,15 +8,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import update
-
-from deeptracy.config import Settings
-from deeptracy.scanning import hooks
-from deeptracy.scanning.pipeline import run_scan
-from deeptracy.scanning.results import load_report
-from deeptracy.scanning.suppress import SuppressionState
-from deeptracy.store.db import Database
-from deeptracy.store.enums import FailureReason, ScanState
-from deeptracy.store.models import Finding as FindingRow
 from tests.support.git_server import GitRepoFactory
 from tests.support.scans import (
     RECORDS,
@@ -26,6 +17,15 @@ from tests.support.scans import (
     new_scan,
     scan_row,
 )
+
+from deeptracy.config import Settings
+from deeptracy.scanning import hooks
+from deeptracy.scanning.pipeline import run_scan
+from deeptracy.scanning.results import load_report
+from deeptracy.scanning.suppress import SuppressionState
+from deeptracy.store.db import Database
+from deeptracy.store.enums import FailureReason, ScanState
+from deeptracy.store.models import Finding as FindingRow
 
 REQUIREMENTS = "flask==0.12.2\nrequests==2.20.0\n"
 RULES = """\
@@ -69,7 +69,7 @@ def test_ignore_rules_and_paths(
     row = scan_row(db, scan_id)
     assert row.total_packages == 2  # docs/ is skipped
     assert row.total_vulnerabilities == 0  # both findings are suppressed on the expiry day
-    assert row.severity_counts == {k: 0 for k in row.severity_counts or {}}
+    assert row.severity_counts == dict.fromkeys(row.severity_counts or {}, 0)
     assert row.repo_config == {"fail_on": "HIGH", "ignore_rules": 2, "expired_rules": []}
     stored = {r.advisory_id: r.suppression for r in finding_rows(db, scan_id)}
     assert stored["GHSA-5wv5-4vpf-pj6m"] == {

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.support.git_server import GitRepoFactory
+
 from deeptracy.config import Settings
 from deeptracy.inventory.walker import scan_tree
 from deeptracy.scanning.pipeline import MANIFEST_PATTERNS
 from deeptracy.scanning.workspace import clone
-from tests.support.git_server import GitRepoFactory
 
 DATA = Path(__file__).resolve().parents[1] / "inventory"
 
@@ -35,7 +36,9 @@ def test_sparse_checkout_reads_what_a_full_tree_reads(
         repo.file_url, settings=git_settings, manifest_patterns=MANIFEST_PATTERNS
     ) as workspace:
         assert workspace.sparse
-        checked_out = [p for p in workspace.path.rglob("*") if p.is_file() and ".git" not in p.parts]
+        checked_out = [
+            p for p in workspace.path.rglob("*") if p.is_file() and ".git" not in p.parts
+        ]
         assert len(checked_out) < len(files)  # the test modules themselves were left out
         got = scan_tree(workspace.path)
     assert got.packages == expected.packages

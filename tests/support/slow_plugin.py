@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SOURCE = '''
+SOURCE = """
 import os
 import time
 
@@ -30,7 +30,7 @@ class SlowOnce(Analyzer):
         os.close(fd)
         time.sleep(float(os.environ.get("DEEPTRACY_TEST_SLOW_SECONDS", "120")))
         return []
-'''
+"""
 
 
 def write_slow_plugin(directory: Path) -> Path:

@@ -51,9 +51,7 @@ def plan_queries(packages: Iterable[Package]) -> QueryPlan:
             unqueryable.append(package)
             continue
         grouped[query].append(package)
-    return QueryPlan(
-        tuple(grouped), {q: tuple(p) for q, p in grouped.items()}, tuple(unqueryable)
-    )
+    return QueryPlan(tuple(grouped), {q: tuple(p) for q, p in grouped.items()}, tuple(unqueryable))
 
 
 class Warnings:
@@ -142,7 +140,9 @@ def findings_from(
                 query.ecosystem, normalize_name(query.ecosystem, query.name)
             )
             wanted = set(result.undecided)
-            undecided = [a for a in (compiled.advisories if compiled else ()) if a.meta.id in wanted]
+            undecided = [
+                a for a in (compiled.advisories if compiled else ()) if a.meta.id in wanted
+            ]
         for package in packages:
             findings.extend(finding_of(package, match) for match in result.matches)
             findings.extend(_undecided_finding(package, advisory) for advisory in undecided)
@@ -191,4 +191,3 @@ class OsvAnalyzer(Analyzer):
     def close(self) -> None:
         if self._remote is not None:
             self._remote.close()
-

@@ -121,13 +121,13 @@ def validate(candidate: object, origin: str) -> Analyzer:
             f"{origin}: analyzer name {name!r} must be 1-100 lower-case letters, digits, "
             "'.', '_' or '-', starting with a letter or digit"
         )
-    ecosystems = candidate.ecosystems
+    ecosystems: object = candidate.ecosystems
     if ecosystems is not None and (
         not isinstance(ecosystems, frozenset | set | tuple | list)
         or not all(isinstance(e, str) and e for e in ecosystems)
     ):
         raise PluginError(f"{origin}: {name}.ecosystems must be None or a set of OSV names")
-    if ecosystems is not None and not isinstance(ecosystems, frozenset):
+    if isinstance(ecosystems, set | tuple | list):
         candidate.ecosystems = frozenset(ecosystems)
     return candidate
 
@@ -180,7 +180,9 @@ def _built(obj: object, context: AnalyzerContext, origin: str) -> list[Analyzer]
     except PluginError:
         raise
     except (Exception, SystemExit) as exc:
-        raise PluginError(f"{origin}: failed while being built: {type(exc).__name__}: {exc}") from exc
+        raise PluginError(
+            f"{origin}: failed while being built: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def _check_not_writable_by_others(path: Path) -> None:
@@ -227,9 +229,7 @@ def from_plugin_file(path: Path, context: AnalyzerContext) -> list[Analyzer]:
         and not inspect.isabstract(value)
     ]
     if not classes:
-        raise PluginError(
-            f"{origin}: defines neither analyzers(context) nor an Analyzer subclass"
-        )
+        raise PluginError(f"{origin}: defines neither analyzers(context) nor an Analyzer subclass")
     found: list[Analyzer] = []
     for cls in classes:
         found.extend(_built(cls, context, origin))

@@ -70,9 +70,7 @@ def worker(
     if beat_only:
         app.start(argv=["beat", f"--loglevel={level}", f"--schedule={schedule}"])
         return
-    removed = remove_stale_workspaces(
-        config, config.scan_timeout + config.scan_heartbeat_timeout
-    )
+    removed = remove_stale_workspaces(config, config.scan_timeout + config.scan_heartbeat_timeout)
     if removed:
         typer.echo(f"removed {len(removed)} workspaces a stopped worker left", err=True)
     argv = [

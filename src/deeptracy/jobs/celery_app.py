@@ -44,9 +44,7 @@ def check_broker_uri(uri: str) -> str:
     """BROKER_URI if it names a Redis broker; ValueError (without the password) otherwise."""
     scheme = urlsplit(uri).scheme
     if scheme not in BROKER_SCHEMES:
-        raise ValueError(
-            f"BROKER_URI must be a redis:// or rediss:// URL, not {redact(uri)!r}"
-        )
+        raise ValueError(f"BROKER_URI must be a redis:// or rediss:// URL, not {redact(uri)!r}")
     return uri
 
 

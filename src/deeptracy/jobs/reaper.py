@@ -105,7 +105,8 @@ def reap(
     )
     stale = or_(
         Scan.heartbeat_at < stale_before,
-        Scan.heartbeat_at.is_(None) & or_(Scan.started_at.is_(None), Scan.started_at < stale_before),
+        Scan.heartbeat_at.is_(None)
+        & or_(Scan.started_at.is_(None), Scan.started_at < stale_before),
     )
     requeued: list[str] = []
     lost: list[str] = []

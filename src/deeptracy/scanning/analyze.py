@@ -102,13 +102,15 @@ def checked_output(name: str, produced: object) -> tuple[tuple[Finding, ...], tu
         problem = _package_problem(item.package)
         advisory_id = item.advisory_id
         if problem is None and (
-            not isinstance(advisory_id, str) or not advisory_id.strip() or len(advisory_id) > _ID_LIMIT
+            not isinstance(advisory_id, str)
+            or not advisory_id.strip()
+            or len(advisory_id) > _ID_LIMIT
         ):
             problem = f"advisory id {str(advisory_id)[:60]!r} is empty or over {_ID_LIMIT} chars"
         if problem is not None:
             warnings.append(f"a finding was dropped: {problem}")
             continue
-        severity = item.severity
+        severity: object = item.severity  # plugins may hand in text
         if not isinstance(severity, Severity):
             try:
                 severity = Severity.parse(str(severity))
@@ -158,9 +160,22 @@ def run_analyzers(
     """Run every analyzer on its share of `inventory`; one AnalyzerRun each, in order."""
     slots: list[_Slot | AnalyzerRun] = []
     for analyzer in analyzers:
-        share = covered(analyzer, inventory)
+        now = utcnow()
+        try:
+            share = covered(analyzer, inventory)
+        except Exception as exc:  # a plugin's covers() is plugin code too
+            log.error("analyzer %s: covers() failed", analyzer.name, exc_info=exc)
+            slots.append(
+                AnalyzerRun(
+                    analyzer.name,
+                    AnalysisState.FAILED,
+                    now,
+                    utcnow(),
+                    error=f"covers() failed: {describe_error(exc)}",
+                )
+            )
+            continue
         if not share.packages:
-            now = utcnow()
             slots.append(
                 AnalyzerRun(
                     analyzer.name,
@@ -177,12 +192,12 @@ def run_analyzers(
 
     deadline = time.monotonic() + timeout
     runs: list[AnalyzerRun] = []
-    for slot in slots:
-        if isinstance(slot, AnalyzerRun):
-            runs.append(slot)
+    for entry in slots:
+        if isinstance(entry, AnalyzerRun):
+            runs.append(entry)
             continue
-        slot.thread.join(max(0.0, deadline - time.monotonic()))
-        runs.append(_outcome(slot, timeout))
+        entry.thread.join(max(0.0, deadline - time.monotonic()))
+        runs.append(_outcome(entry, timeout))
     return runs
 
 

@@ -134,7 +134,9 @@ def _merge_group(package: Package, findings: Sequence[Finding]) -> Finding:
         aliases=tuple(sorted(aliases.values(), key=lambda a: (a.upper(), a))),
         score=best_scored.score if best_scored else None,
         vector=best_scored.vector if best_scored else severest.vector,
-        fixed=order_fixed(package.ecosystem, package.version, (v for f in findings for v in f.fixed)),
+        fixed=order_fixed(
+            package.ecosystem, package.version, (v for f in findings for v in f.fixed)
+        ),
         matched_range="; ".join(ranges),
         exact=exact,
         admits_unaffected=None if exact else _admits_unaffected(findings),

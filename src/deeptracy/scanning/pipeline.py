@@ -576,7 +576,11 @@ class _Run:
             )
             first_seen, triage = now, None
             if previous is not None:
-                known = [previous.seen[k] for i in finding.ids if (k := (identity, i.casefold())) in previous.seen]
+                known = [
+                    previous.seen[k]
+                    for i in finding.ids
+                    if (k := (identity, i.casefold())) in previous.seen
+                ]
                 if known:
                     first_seen = min(k[0] for k in known)
                     triage = next((k[1] for k in known if k[1]), None)
@@ -632,7 +636,9 @@ class _Run:
         if not done and failed:
             failure = ScanFailure(
                 FailureReason.ANALYZERS_FAILED,
-                self.safe("every analyzer failed: " + "; ".join(f"{r.name}: {r.error}" for r in failed)),
+                self.safe(
+                    "every analyzer failed: " + "; ".join(f"{r.name}: {r.error}" for r in failed)
+                ),
             )
         elif not done:
             ecosystems = sorted({p.ecosystem for p in inventory.packages})

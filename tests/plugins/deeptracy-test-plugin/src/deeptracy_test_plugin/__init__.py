@@ -19,7 +19,9 @@ from deeptracy.severity import Severity
 ENABLE_VARIABLE = "DEEPTRACY_TEST_PLUGIN"
 
 # (ecosystem, normalized name) -> [(id, aliases, severity, affected versions, fixed, summary)]
-BLOCKLIST: dict[tuple[str, str], list[tuple[str, tuple[str, ...], Severity, frozenset[str], str, str]]] = {
+BLOCKLIST: dict[
+    tuple[str, str], list[tuple[str, tuple[str, ...], Severity, frozenset[str], str, str]]
+] = {
     ("PyPI", "flask"): [
         (
             "TESTVENDOR-2019-0001",
