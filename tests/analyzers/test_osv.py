@@ -123,3 +123,21 @@ def test_the_analyzer_needs_a_database_or_a_remote(settings: Settings) -> None:
         OsvAnalyzer(AnalyzerContext(settings))
     with pytest.raises(ValueError, match="needs an AnalyzerContext"):
         OsvAnalyzer()
+
+
+def test_warm_loads_the_index_ahead_of_the_first_analysis(
+    database: Database, settings: Settings, tmp_path: Path
+) -> None:
+    import_records(database, tmp_path / "osv", RECORDS)
+    analyzer = OsvAnalyzer(AnalyzerContext(settings, database))
+    assert analyzer.matchers is not None
+    analyzer.matchers.check_interval = 3600  # no reload during the test
+    analyzer.warm()
+    import_records(
+        database,
+        tmp_path / "later",
+        [osv("GHSA-left-pad", affected("npm", "left-pad", rng(("introduced", "0"))))],
+    )
+    package = Package("npm", "left-pad", "1.0.0", locations=(Location("package-lock.json"),))
+    # The index was loaded by warm(), before the import: the analysis uses it as it was.
+    assert analyzer.analyze(Inventory((package,))).findings == ()

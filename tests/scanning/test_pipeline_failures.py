@@ -27,6 +27,7 @@ from deeptracy.config import Settings
 from deeptracy.inventory.model import Inventory
 from deeptracy.scanning.git import Credentials
 from deeptracy.scanning.pipeline import run_scan
+from deeptracy.scanning.results import load_report
 from deeptracy.severity import Severity
 from deeptracy.store.db import Database
 from deeptracy.store.enums import AnalysisState, FailureReason, ScanState
@@ -256,6 +257,14 @@ def test_every_analyzer_failing_fails_the_scan(
         "npm-only": AnalysisState.SKIPPED,
     }
     assert finding_rows(db, row.id) == []
+    with db.session() as session:
+        report = load_report(session, row.id)
+    assert [(a.name, a.state.value, a.error) for a in report.analyzers] == [
+        ("raising", "failed", "RuntimeError: vendor API refused https://***@vendor.example/api"),
+        ("garbage", "failed", "returned a str among its findings"),
+        ("npm-only", "skipped", "no package of the inventory is in an ecosystem it covers"),
+    ]
+    assert len(report.inventory.packages) == 2 and report.findings == ()
 
 
 def test_no_analyzer_for_the_inventory(

@@ -54,5 +54,9 @@ class Analyzer(ABC):
     def analyze(self, inventory: Inventory) -> Sequence[Finding] | AnalysisResult:
         """Findings for the packages of `inventory` (all of them in covered ecosystems)."""
 
+    def warm(self) -> None:  # noqa: B027 - optional hook
+        """Load what the first analysis would otherwise wait for (an index, a session);
+        called once in the background when a long-running engine starts."""
+
     def close(self) -> None:  # noqa: B027 - optional hook, most analyzers hold nothing
         """Release what the analyzer holds (HTTP clients...); called when its process stops."""

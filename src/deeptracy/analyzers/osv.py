@@ -188,6 +188,10 @@ class OsvAnalyzer(Analyzer):
         findings = findings_from(matcher, plan, results, warnings)
         return AnalysisResult(tuple(findings), warnings.result())
 
+    def warm(self) -> None:
+        if self.matchers is not None:
+            self.matchers.get()  # the in-memory advisory index
+
     def close(self) -> None:
         if self._remote is not None:
             self._remote.close()

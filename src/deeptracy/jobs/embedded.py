@@ -118,6 +118,8 @@ class EmbeddedEngine:
             self._threads.append(thread)
         reaper = threading.Thread(target=self._reap, name="deeptracy-reaper", daemon=True)
         self._threads.append(reaper)
+        if self.workers:
+            threading.Thread(target=self._warm, name="deeptracy-warm-up", daemon=True).start()
         with _engines_lock:
             _engines.add(self)
         for thread in self._threads:
@@ -189,6 +191,13 @@ class EmbeddedEngine:
                     self._busy -= 1
                     self.completed += 1
 
+    def _warm(self) -> None:
+        for analyzer in _analyzer_tuple(self.analyzers):
+            try:
+                analyzer.warm()
+            except Exception as exc:  # the first scan will report the problem properly
+                log.warning("analyzer %s could not warm up: %s", analyzer.name, exc)
+
     def _reap(self) -> None:
         while True:
             try:
@@ -200,3 +209,11 @@ class EmbeddedEngine:
                 log.warning("reaper pass failed: %s", exc)
             if self._stopping.wait(self.reaper_interval):
                 return
+
+
+def _analyzer_tuple(analyzers: Sequence[Analyzer] | AnalyzerSet | None) -> tuple[Analyzer, ...]:
+    if analyzers is None:
+        return ()
+    if isinstance(analyzers, AnalyzerSet):
+        return analyzers.analyzers
+    return tuple(analyzers)

@@ -647,6 +647,8 @@ class _Run:
                 f"no analyzer covers the inventory's ecosystems ({', '.join(ecosystems)})",
             )
         with self.db.session() as session:
+            # The scan row first, as the reaper locks it (then analyses): one lock order.
+            _fence(session, self.claim)
             analyses = {
                 a.analyzer: a
                 for a in session.scalars(
@@ -689,6 +691,7 @@ class _Run:
         mark = time.monotonic()
         self.enter(ScanStage.STORING)
         with self.db.session() as session:
+            _fence(session, self.claim)
             for old in session.scalars(
                 select(Analysis).where(Analysis.scan_id == previous.scan_id).order_by(Analysis.id)
             ):
@@ -810,6 +813,7 @@ class _Run:
         self.timings["total"] = round(time.monotonic() - self.started, 4)
         now = utcnow()
         with self.db.session() as session:
+            _fence(session, self.claim)  # lock (and check) the scan row before its analyses
             session.execute(
                 update(Analysis)
                 .where(
