@@ -155,6 +155,7 @@ def test_a_killed_worker_process_is_reaped(
     git_repos: GitRepoFactory,
     tmp_path: Path,
     engines: list[EmbeddedEngine],
+    monkeypatch: pytest.MonkeyPatch,
     attempts: int,
 ) -> None:
     plugins = write_slow_plugin(tmp_path / "plugins")
@@ -209,13 +210,10 @@ def test_a_killed_worker_process_is_reaped(
             "max_scan_attempts": attempts,
         }
     )
-    os.environ["DEEPTRACY_TEST_SLOW_MARKER"] = str(marker)
-    try:
-        engine = EmbeddedEngine(db, config, workers=1)
-        engines.append(engine.start())
-        final = wait_finished(db, [scan_id], timeout=30)
-    finally:
-        del os.environ["DEEPTRACY_TEST_SLOW_MARKER"]
+    monkeypatch.setenv("DEEPTRACY_TEST_SLOW_MARKER", str(marker))
+    engine = EmbeddedEngine(db, config, workers=1)
+    engines.append(engine.start())
+    final = wait_finished(db, [scan_id], timeout=30)
     assert time.monotonic() - killed_at < 20
     row = scan_row(db, scan_id)
     if attempts == 2:

@@ -388,10 +388,10 @@ class _Run:
             if project is None:
                 raise LostClaim(self.claim.scan_id)
             self.project_id, self.branch, self.trigger = project.id, scan.branch, scan.trigger
+            _fence(session, self.claim, stage=ScanStage.CLONING.value, inventory_id=None)
             # Leftovers of an attempt a lost worker did not finish.
             session.execute(delete(Analysis).where(Analysis.scan_id == scan.id))
             session.execute(delete(FindingRow).where(FindingRow.scan_id == scan.id))
-            _fence(session, self.claim, stage=ScanStage.CLONING.value, inventory_id=None)
             self.stage = ScanStage.CLONING
             repo, branch = project.repo, scan.branch
             try:
