@@ -1,7 +1,7 @@
 """Scan execution: queue time, stage timings and repository config of scans; analysis warnings
 
-Revision ID: 0003_pipeline
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy.dialects import postgresql
 
 import deeptracy.store.base
 
-revision = "0003_pipeline"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
