@@ -168,7 +168,7 @@ def load_advisories(db: Database, scratch: Path) -> list[tuple[str, str]]:
             for e in r.events
             if e.kind == "fixed"
         ]
-        choices = [v for v in (listed or introduced or fixed) if pep440.is_valid(v)]
+        choices = sorted({v for v in (listed or introduced or fixed) if pep440.is_valid(v)})
         if choices:
             pins.append((entries[0].affected.name, rng.choice(choices)))
     rng.shuffle(pins)
