@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -67,6 +67,22 @@ class Settings(BaseSettings):
     max_repository_bytes: int = Field(default=2 * 1024**3, gt=0)
     max_manifest_bytes: int = Field(default=64 * 1024**2, gt=0)
 
+    # Running scans (both engines). A RUNNING scan's worker writes `heartbeat_at` every
+    # SCAN_HEARTBEAT_INTERVAL seconds; one silent for SCAN_HEARTBEAT_TIMEOUT is requeued by the
+    # reaper (every REAPER_INTERVAL seconds), or FAILED WORKER_LOST after MAX_SCAN_ATTEMPTS.
+    scan_heartbeat_interval: float = Field(default=10.0, gt=0)
+    scan_heartbeat_timeout: float = Field(default=60.0, gt=0)
+    max_scan_attempts: int = Field(default=3, ge=1, le=100)
+    reaper_interval: float = Field(default=15.0, gt=0)
+    worker_poll_interval: float = Field(default=2.0, gt=0)  # embedded: idle workers poll the table
+    # Distributed engine (BROKER_URI=redis://...): the task queue, a Redis key prefix that keeps
+    # several deployments apart on one Redis, when a scan still PENDING gets its task re-sent,
+    # and the broker's visibility timeout (default SCAN_TIMEOUT + 2 x SCAN_HEARTBEAT_TIMEOUT).
+    celery_queue: str = Field(default="deeptracy", pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
+    celery_key_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9._:-]{0,100}$")
+    scan_requeue_after: float = Field(default=300.0, gt=0)
+    celery_visibility_timeout: float | None = Field(default=None, gt=0)
+
     # Advisories
     advisory_sync_interval: int = Field(default=0, ge=0)  # minutes; 0 disables
     http_timeout: float = Field(default=30.0, gt=0)
@@ -89,6 +105,22 @@ class Settings(BaseSettings):
                 f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not {value!r}"
             )
         return level
+
+    @model_validator(mode="after")
+    def _heartbeat_fits_timeout(self) -> Settings:
+        if self.scan_heartbeat_timeout < 2 * self.scan_heartbeat_interval:
+            raise ValueError(
+                "SCAN_HEARTBEAT_TIMEOUT must be at least twice SCAN_HEARTBEAT_INTERVAL, or "
+                "healthy scans would be taken for lost ones"
+            )
+        return self
+
+    @property
+    def effective_visibility_timeout(self) -> float:
+        """How long Redis keeps a taken task invisible before handing it to another worker."""
+        if self.celery_visibility_timeout is not None:
+            return self.celery_visibility_timeout
+        return self.scan_timeout + 2 * self.scan_heartbeat_timeout
 
     @property
     def effective_database_uri(self) -> str:

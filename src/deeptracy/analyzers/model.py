@@ -40,3 +40,13 @@ class Finding:
     def fixed_version(self) -> str | None:
         """The lowest fixed version above the package's version: what to upgrade to."""
         return self.fixed[0] if self.fixed else None
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisResult:
+    """What an analyzer may return instead of a plain list: its findings, and warnings about
+    what it could not check (an invalid version, an advisory it could not evaluate...). A
+    warning does not fail the analysis; it is stored with it and shown in reports."""
+
+    findings: tuple[Finding, ...] = ()
+    warnings: tuple[str, ...] = ()

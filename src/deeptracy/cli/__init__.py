@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "inventory": ("deeptracy.cli.inventory", "inventory", False),
     "advisories": ("deeptracy.cli.advisories", "app", True),
     "serve": ("deeptracy.cli.serve", "serve", False),
+    "worker": ("deeptracy.cli.worker", "worker", False),
     "token": ("deeptracy.cli.token", "app", True),
     "db": ("deeptracy.cli.db", "app", True),
 }

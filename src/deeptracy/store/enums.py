@@ -41,7 +41,8 @@ class FailureReason(StrEnum):
     TOO_LARGE = "TOO_LARGE"
     INVALID_YML_ON_PROJECT = "INVALID_YML_ON_PROJECT"
     NO_DEPENDENCIES_FOUND = "NO_DEPENDENCIES_FOUND"
-    NO_ANALYZERS = "NO_ANALYZERS"
+    NO_ANALYZERS = "NO_ANALYZERS"  # none installed, or none covers the inventory's ecosystems
+    ANALYZERS_FAILED = "ANALYZERS_FAILED"  # every analyzer that ran failed or timed out
     WORKER_LOST = "WORKER_LOST"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 

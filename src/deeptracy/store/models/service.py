@@ -142,6 +142,12 @@ class Scan(Base):
     total_vulnerabilities: Mapped[int | None] = mapped_column(Integer)
     severity_counts: Mapped[dict[str, int] | None] = mapped_column(JSONDoc)
     delivery_id: Mapped[str | None] = mapped_column(String(128))  # webhook delivery, deduped
+    # When the scan last became PENDING or had its task sent (the Celery reaper re-sends).
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Seconds per stage: {"clone": .., "inventory": .., "analyze": .., "store": .., "total": ..}
+    timings: Mapped[dict[str, float] | None] = mapped_column(JSONDoc)
+    # What the repository's .deeptracy.yml asked: {"fail_on": .., "expired_rules": [...]}
+    repo_config: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
     requested_by: Mapped[str | None] = mapped_column(String(100))
 
     analyses: Mapped[list[Analysis]] = relationship(
@@ -186,6 +192,8 @@ class Analysis(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
+    # What the analyzer could not check (invalid versions...), without failing.
+    warnings: Mapped[list[str] | None] = mapped_column(JSONDoc)
     findings_count: Mapped[int] = mapped_column(Integer, default=0)
 
     scan: Mapped[Scan] = relationship(back_populates="analyses")
