@@ -13,6 +13,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@# Byte-compile our sources as a regular install does (PYTHONDONTWRITEBYTECODE may be set).
+	$(PY) -m compileall -q src
 	touch $@
 
 install: $(VENV)/.installed

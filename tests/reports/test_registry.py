@@ -46,3 +46,9 @@ def test_text_that_cannot_be_encoded_does_not_break_a_writer(report: Report, nam
     broken = replace(report.findings[0], summary="bad \ud800 text")
     hostile = build_report(findings=(broken, *report.findings[1:]))
     get_writer(name).render(hostile).encode("utf-8")  # would raise UnicodeEncodeError
+
+
+def test_every_format_names_its_own_writer() -> None:
+    from deeptracy.reports.registry import writer_class
+
+    assert {name: writer_class(name).name for name in formats()} == {n: n for n in formats()}

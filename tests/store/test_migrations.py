@@ -28,7 +28,9 @@ def test_database_is_at_the_head_revision(database: Database) -> None:
     heads = ScriptDirectory.from_config(cfg).get_heads()
     assert len(heads) == 1, f"migrations must form one line, found heads {heads}"
     assert current_revision(database) == heads[0]
-    assert heads[0] == SCHEMA_REVISION, "bump deeptracy.store.db.SCHEMA_REVISION to the new head"
+    assert heads[0] == SCHEMA_REVISION, (
+        "bump deeptracy.store.revision.SCHEMA_REVISION to the new head"
+    )
 
 
 def test_ensure_schema_upgrades_a_new_database_and_skips_a_current_one(tmp_path: Path) -> None:

@@ -20,17 +20,18 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Select, select, tuple_
-from sqlalchemy.orm import Session
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from deeptracy.advisories.model import Affected, OsvRecord, Range
 from deeptracy.advisories.severity import SeverityInfo
 from deeptracy.severity import Severity
-from deeptracy.store.models import Advisory, AdvisoryPackage
 from deeptracy.versions import SEMVER, InvalidVersion, VersionScheme, scheme_for
 from deeptracy.versions.intervals import Interval, VersionSet
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
+    from sqlalchemy.orm import Session
 
 _EVENT_ORDER = {"introduced": 0, "last_affected": 1, "fixed": 2}
 
@@ -60,7 +61,7 @@ class Span:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CompiledAdvisory:
     """One advisory as it concerns one package: its entries for the package merged."""
 
@@ -72,7 +73,14 @@ class CompiledAdvisory:
     fixed: tuple[tuple[Any, str], ...]  # (key or None when unparsable, text), lowest first
     # Ranges that could not be evaluated, with why; reported unless listed versions cover them.
     problems: tuple[str, ...] = ()
-    affected_set: VersionSet = field(default_factory=VersionSet)
+
+    @cached_property
+    def affected_set(self) -> VersionSet:
+        """Every affected version as one set: what declared ranges are compared with.
+
+        Built on first use (exact queries never need it, and a package with hundreds of
+        listed versions makes it the costliest part of compiling)."""
+        return VersionSet.of([s.interval for s in self.spans]).union(VersionSet.points(self.listed))
 
     @property
     def undecidable(self) -> bool:
@@ -233,7 +241,6 @@ def compile_advisory(
     ordered = sorted(
         fixed.items(), key=lambda item: (0, item[1]) if item[1] is not None else (1, item[0])
     )
-    affected_set = VersionSet.of([s.interval for s in spans]).union(VersionSet.points(listed))
     severity = max((e.severity for e in entries), key=lambda s: (s.known, s.score or 0.0))
     return CompiledAdvisory(
         meta=meta,
@@ -243,7 +250,6 @@ def compile_advisory(
         listed_text=frozenset(listed_text),
         fixed=tuple((key, text) for text, key in ordered),
         problems=tuple(problems),
-        affected_set=affected_set,
     )
 
 
@@ -329,8 +335,12 @@ class AdvisoryIndex:
         With `keys` ((ecosystem, normalized name) pairs), only the advisories of those
         packages are loaded: what a one-shot scan of a checkout needs.
         """
+        from sqlalchemy import tuple_
+
+        from deeptracy.store.models import AdvisoryPackage
+
         if keys is None:
-            return cls._from_rows(session.execute(_index_query()))
+            return cls.from_rows(session.execute(_index_query()))
         pairs = sorted(set(keys))
         rows: list[Sequence[Any]] = []
         for start in range(0, len(pairs), _KEYS_PER_QUERY):
@@ -339,10 +349,10 @@ class AdvisoryIndex:
                 tuple_(AdvisoryPackage.ecosystem, AdvisoryPackage.name).in_(chunk)
             )
             rows.extend(session.execute(query))
-        return cls._from_rows(rows)
+        return cls.from_rows(rows)
 
     @classmethod
-    def _from_rows(cls, rows: Iterable[Sequence[Any]]) -> AdvisoryIndex:
+    def from_rows(cls, rows: Iterable[Sequence[Any]]) -> AdvisoryIndex:
         metas: dict[str, AdvisoryMeta] = {}
         entries = []
         for (
@@ -377,6 +387,10 @@ _KEYS_PER_QUERY = 400  # two bind parameters a key, well under every backend's l
 
 
 def _index_query() -> Select[*tuple[Any, ...]]:
+    from sqlalchemy import select
+
+    from deeptracy.store.models import Advisory, AdvisoryPackage
+
     return (
         select(
             Advisory.id,

@@ -15,18 +15,17 @@ import time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import func, select
+from typing import TYPE_CHECKING, Any
 
 from deeptracy.advisories.index import AdvisoryIndex, CompiledAdvisory, CompiledPackage
 from deeptracy.advisories.model import OsvRecord, format_timestamp
 from deeptracy.ecosystems import canonical_ecosystem, normalize_name, parse_purl, purl_for
 from deeptracy.severity import Severity
-from deeptracy.store.db import Database
-from deeptracy.store.models import AdvisoryRun
 from deeptracy.versions import InvalidConstraint, InvalidVersion, VersionScheme, scheme_for
 from deeptracy.versions.intervals import VersionSet
+
+if TYPE_CHECKING:
+    from deeptracy.store.db import Database
 
 _PARSE_CACHE_SIZE = 200_000
 
@@ -290,6 +289,10 @@ class Matcher:
 
 def generation(db: Database) -> int:
     """Changes whenever an import or sync commits (the newest run id)."""
+    from sqlalchemy import func, select
+
+    from deeptracy.store.models import AdvisoryRun
+
     with db.engine.connect() as conn:
         return int(conn.execute(select(func.coalesce(func.max(AdvisoryRun.id), 0))).scalar_one())
 
@@ -301,9 +304,15 @@ class MatcherCache:
     tiny query per interval, not per request.
     """
 
-    def __init__(self, db: Database, check_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        check_interval: float = 1.0,
+        keys: Collection[tuple[str, str]] | None = None,
+    ) -> None:
         self.db = db
         self.check_interval = check_interval
+        self.keys = keys  # load only these packages' advisories (see Matcher.load)
         self._matcher: Matcher | None = None
         self._generation = -1
         self._checked = 0.0
@@ -317,6 +326,6 @@ class MatcherCache:
             current = generation(self.db)
             self._checked = time.monotonic()
             if self._matcher is None or current != self._generation:
-                self._matcher = Matcher.load(self.db)
+                self._matcher = Matcher.load(self.db, self.keys)
                 self._generation = current
             return self._matcher

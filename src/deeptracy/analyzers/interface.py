@@ -15,19 +15,32 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from deeptracy.analyzers.model import AnalysisResult, Finding
 from deeptracy.config import Settings
 from deeptracy.inventory.model import Inventory
-from deeptracy.store.db import Database
+
+if TYPE_CHECKING:
+    from deeptracy.advisories.matcher import Matcher
+    from deeptracy.store.db import Database
 
 
 @dataclass(frozen=True)
 class AnalyzerContext:
-    """What an analyzer may use: settings and, for database-backed analyzers, the store."""
+    """What an analyzer may use: settings and, for database-backed analyzers, the store.
+
+    `only_packages`, when set, promises that every inventory this analyzer will see holds
+    only these (ecosystem, normalized name) pairs: a one-shot scan of a checkout says so, and
+    a database-backed analyzer may then load just their data instead of everything.
+    """
 
     settings: Settings
     database: Database | None = None
+    only_packages: frozenset[tuple[str, str]] | None = None
+    # A matcher already loaded by the caller (a one-shot scan reads it without SQLAlchemy);
+    # the osv analyzer then uses it instead of loading from `database`.
+    advisories: Matcher | None = None
 
 
 class Analyzer(ABC):

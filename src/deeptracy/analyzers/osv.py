@@ -162,13 +162,16 @@ class OsvAnalyzer(Analyzer):
             raise ValueError("the osv analyzer needs an AnalyzerContext")
         self._remote = None
         self.matchers: MatcherCache | None = None
-        if context.settings.patton_uri:
+        self._fixed: Matcher | None = context.advisories
+        if self._fixed is not None:
+            pass  # a one-shot run: the caller loaded the advisories it needs
+        elif context.settings.patton_uri:
             from deeptracy.analyzers.osv_remote import RemoteOsv
 
             self._remote = RemoteOsv.from_settings(context.settings)
             self.description = f"OSV advisories from the OSV API at {self._remote.shown_url}"
         elif context.database is not None:
-            self.matchers = MatcherCache(context.database)
+            self.matchers = MatcherCache(context.database, keys=context.only_packages)
         else:
             raise ValueError("the osv analyzer needs a database (or PATTON_URI)")
 
@@ -179,8 +182,11 @@ class OsvAnalyzer(Analyzer):
     def analyze(self, inventory: Inventory) -> AnalysisResult:
         if self._remote is not None:
             return self._remote.analyze(inventory)
-        assert self.matchers is not None
-        matcher = self.matchers.get()
+        if self._fixed is not None:
+            matcher = self._fixed
+        else:
+            assert self.matchers is not None
+            matcher = self.matchers.get()
         plan = plan_queries(inventory.packages)
         warnings = Warnings()
         note_unqueryable(plan, warnings)

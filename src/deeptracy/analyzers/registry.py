@@ -35,10 +35,13 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from deeptracy.analyzers.interface import Analyzer, AnalyzerContext
 from deeptracy.config import Settings
-from deeptracy.store.db import Database
+
+if TYPE_CHECKING:
+    from deeptracy.store.db import Database
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ import typer
 
 # name -> (module, attribute, is a group of commands)
 COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "scan": ("deeptracy.cli.scan", "scan", False),
     "inventory": ("deeptracy.cli.inventory", "inventory", False),
     "advisories": ("deeptracy.cli.advisories", "app", True),
     "serve": ("deeptracy.cli.serve", "serve", False),

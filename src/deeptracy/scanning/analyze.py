@@ -24,10 +24,10 @@ from datetime import datetime
 
 from deeptracy.analyzers.interface import Analyzer
 from deeptracy.analyzers.model import AnalysisResult, Finding
+from deeptracy.clock import utcnow
 from deeptracy.inventory.model import Inventory, Package
 from deeptracy.logs import redact
 from deeptracy.severity import Severity
-from deeptracy.store.base import utcnow
 from deeptracy.store.enums import AnalysisState
 
 log = logging.getLogger(__name__)

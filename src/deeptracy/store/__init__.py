@@ -1,5 +1,4 @@
 """Persistence: SQLAlchemy models, the database handle and Alembic migrations."""
 
-from deeptracy.store.db import Database, upgrade
-
-__all__ = ["Database", "upgrade"]
+# Nothing is imported here: `deeptracy.store.enums` must stay usable without loading
+# SQLAlchemy (a one-shot `deeptracy scan` never touches the ORM). Import from submodules.

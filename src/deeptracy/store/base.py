@@ -11,6 +11,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from deeptracy.clock import utcnow
+
 # Stable constraint names, so that Alembic migrations name the same things on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,9 +47,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+__all__ = ["NAMING_CONVENTION", "Base", "JSONDoc", "UTCDateTime", "utcnow"]
+
 # JSON documents: JSONB on PostgreSQL (indexable), JSON text elsewhere.
 JSONDoc: Any = JSON().with_variant(JSONB(), "postgresql")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

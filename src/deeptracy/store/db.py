@@ -13,15 +13,14 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from deeptracy.store.revision import SCHEMA_REVISION
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# The newest migration's revision. `ensure_schema` compares it with the database's without
-# loading Alembic (a fifth of a second on every CLI start); tests keep it equal to the head.
-SCHEMA_REVISION = "0004"
 _UPGRADE_LOCK_ID = 0x6465_6570  # "deep": one migrator at a time across all processes
 
 
