@@ -161,8 +161,25 @@ class OpenChannel:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """Values to scrub from any text that could be recorded or logged."""
-        return tuple(v for v in (self.url, self.secret) if v)
+        """Values to scrub from any text that could be recorded or logged: the secret, the URL
+        and its parts (a receiver may echo the path that holds the token)."""
+        found = [v for v in (self.url, self.secret) if v]
+        if self.url:
+            found.extend(url_secrets(self.url))
+        return tuple(found)
+
+
+def url_secrets(url: str) -> list[str]:
+    """The parts of a URL that may carry a token: path, query, long path segments and
+    query values."""
+    parts = urlsplit(url)
+    found = [p for p in (parts.path, parts.query) if len(p) >= 8]
+    found.extend(s for s in parts.path.split("/") if len(s) >= 12)
+    for pair in parts.query.split("&"):
+        value = pair.partition("=")[2]
+        if len(value) >= 8:
+            found.append(value)
+    return found
 
 
 def open_channel(vault: Vault, channel: StoredChannel) -> OpenChannel:

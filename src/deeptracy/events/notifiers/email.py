@@ -15,7 +15,7 @@ import smtplib
 import ssl
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -57,7 +57,7 @@ def render(message: Message, settings: Settings, to: tuple[str, ...], sender: st
     email["From"] = sender
     email["To"] = ", ".join(to)
     email["Date"] = formatdate(localtime=False)
-    domain = sender.rpartition("@")[2] or "deeptracy.invalid"
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "deeptracy.invalid"
     email["Message-ID"] = make_msgid("deeptracy", domain=domain)
     email["Auto-Submitted"] = "auto-generated"
     email["X-DeepTracy-Event"] = message.kind.value
@@ -96,13 +96,16 @@ class EmailNotifier(Notifier):
             return DeliveryResult.permanent(
                 "e-mail is not configured: set EMAIL_SMTP_SERVER and EMAIL_FROM"
             )
+        name, address = parseaddr(settings.email_from)
         try:
-            Address(addr_spec=settings.email_from)
+            Address(addr_spec=address)
         except (ValueError, IndexError):
             return DeliveryResult.permanent("EMAIL_FROM is not an e-mail address")
-        email = render(message, settings, self.to, settings.email_from)
+        if "@" not in address:
+            return DeliveryResult.permanent("EMAIL_FROM is not an e-mail address")
+        email = render(message, settings, self.to, formataddr((name, address)))
         try:
-            refused = self._deliver(email)
+            refused = self._deliver(email, address)
         except smtplib.SMTPAuthenticationError as exc:
             return DeliveryResult.permanent(
                 self.scrub(f"SMTP authentication failed: {_reply(exc.smtp_code, exc.smtp_error)}"),
@@ -138,7 +141,7 @@ class EmailNotifier(Notifier):
             return DeliveryResult.sent(250, self.scrub(f"some recipients were refused: {shown}"))
         return DeliveryResult.sent(250)
 
-    def _deliver(self, email: EmailMessage) -> dict[str, tuple[int, bytes]]:
+    def _deliver(self, email: EmailMessage, sender: str) -> dict[str, tuple[int, bytes]]:
         settings = self.settings
         host = settings.email_smtp_server or ""
         port = settings.email_smtp_port
@@ -159,7 +162,7 @@ class EmailNotifier(Notifier):
                 smtp.ehlo()
             if settings.email_smtp_user:
                 smtp.login(settings.email_smtp_user, self.password or "")
-            refused = smtp.send_message(email, settings.email_from, list(self.to))
+            refused = smtp.send_message(email, sender, list(self.to))
         finally:
             try:
                 smtp.quit()

@@ -10,8 +10,11 @@ NOTIFY_ALLOW_PRIVATE_HOSTS (so a channel URL cannot reach internal services).
 
 from __future__ import annotations
 
+import logging
 import socket
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import httpx
@@ -25,6 +28,29 @@ from deeptracy.events.notifiers.interface import DeliveryResult, Scrubber
 USER_AGENT = f"DeepTracy/{__version__} (notifications)"
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _MAX_BODY = 2048
+_sending = threading.local()
+
+
+class _QuietWhileSending(logging.Filter):
+    """httpx logs every request with its full URL at INFO; a notification URL is a secret
+    (Slack and Teams tokens live in the path), so those records are dropped while this thread
+    sends a notification."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_sending, "active", False)
+
+
+_FILTER = _QuietWhileSending()
+logging.getLogger("httpx").addFilter(_FILTER)
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    _sending.active = True
+    try:
+        yield
+    finally:
+        _sending.active = False
 
 
 def new_client(settings: Settings) -> httpx.Client:
@@ -67,7 +93,10 @@ def post(
     if refusal:
         return DeliveryResult.permanent(scrub(f"refused: {refusal}"))
     try:
-        with client.stream("POST", url, content=body, headers=dict(headers)) as response:
+        with (
+            _quiet(),
+            client.stream("POST", url, content=body, headers=dict(headers)) as response,
+        ):
             status = response.status_code
             text = _read_some(response)
             wait = retry_after(response.headers.get("Retry-After"))

@@ -71,16 +71,13 @@ def _finding_block(finding: MessageFinding) -> dict[str, Any]:
 
 def render(message: Message, top: int) -> dict[str, Any]:
     """The webhook payload: Block Kit blocks plus a plain `text` fallback for notifications."""
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "header",
-            "text": {
-                "type": "plain_text",
-                "text": _cut(message.title, HEADER_LIMIT),
-                "emoji": False,
-            },
-        }
-    ]
+    # Slack decodes &amp; &lt; &gt; in every text field, plain_text included: escaped here too,
+    # so no `<!channel>` reaches Slack as written.
+    title = mrkdwn_escape(message.title)
+    if len(title) > HEADER_LIMIT:
+        title = mrkdwn_escape(_cut(message.title, HEADER_LIMIT - 30))
+    header = {"type": "plain_text", "text": title, "emoji": False}
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": header}]
     section: dict[str, Any] = {
         "type": "section",
         "text": {"type": "mrkdwn", "text": _cut(mrkdwn_escape(message.summary), SECTION_LIMIT)},
