@@ -65,6 +65,7 @@ from deeptracy.store.base import utcnow
 from deeptracy.store.db import Database
 from deeptracy.store.enums import DeliveryState, EventKind, FindingOrigin, ScanState
 from deeptracy.store.models import (
+    Advisory,
     AdvisoryRun,
     Branch,
     Event,
@@ -487,7 +488,8 @@ def _bump(plan: _Plan, scan_id: str, severity: str, by: int) -> None:
 def _plan(session: Session, matcher: Matcher, delta: Delta, now: datetime) -> _Plan:
     changed = {i.casefold() for i in (*delta.new, *delta.modified, *delta.withdrawn)}
     changed_exact = set(delta.new) | set(delta.modified) | set(delta.withdrawn)
-    withdrawn = {i.casefold() for i in delta.withdrawn}
+    # Withdrawn now (a run processed late may see a later run's withdrawal).
+    withdrawn = {i.casefold() for i in _withdrawn(session, sorted(changed_exact))}
     pairs = set(delta.packages)
     packages = affected_packages(session, pairs)
     plan = _Plan(checked=len(packages))
@@ -542,6 +544,19 @@ def _plan(session: Session, matcher: Matcher, delta: Delta, now: datetime) -> _P
                 if not finding.suppressed:
                     _bump(plan, target.scan_id, finding.severity.value, -1)
     return plan
+
+
+def _withdrawn(session: Session, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(ids, _IDS_PER_QUERY):
+        found.update(
+            session.scalars(
+                select(Advisory.id).where(
+                    Advisory.id.in_(list(chunk)), Advisory.withdrawn.is_not(None)
+                )
+            )
+        )
+    return found
 
 
 def _triage_for(
