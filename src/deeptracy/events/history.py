@@ -21,7 +21,6 @@ A finding in a payload: `finding_id`, `advisory_id`, `aliases`, `severity`, `sco
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,17 +48,38 @@ SEVERITY_ORDER: tuple[Severity, ...] = (
 _ORDER = {s: i for i, s in enumerate(SEVERITY_ORDER)}
 
 
+_BY_VALUE = {s.value: s for s in Severity}
+
+
 def severity_of(value: object) -> Severity:
+    """A stored severity (UNKNOWN when unreadable); stored values are exact, so a dict look-up
+    serves nearly every call."""
+    known = _BY_VALUE.get(value) if isinstance(value, str) else None
+    if known is not None:
+        return known
     try:
         return Severity.parse(str(value))
     except ValueError:
         return Severity.UNKNOWN
 
 
+_NAMES = frozenset(_BY_VALUE)
+_ORDER_NAMES = tuple(s.value for s in SEVERITY_ORDER)
+
+
+def severity_name(value: object) -> str:
+    """`severity_of(value).value`, without touching the enum for the usual stored values."""
+    if isinstance(value, str) and value in _NAMES:
+        return value
+    return severity_of(value).value
+
+
 def severity_counts(severities: Iterable[object]) -> dict[str, int]:
     """Counts by severity, every severity present, in reading order (CRITICAL first)."""
-    counted = Counter(severity_of(s) for s in severities)
-    return {s.value: counted.get(s, 0) for s in SEVERITY_ORDER}
+    counts = dict.fromkeys(_ORDER_NAMES, 0)
+    for value in severities:
+        counts[severity_name(value)] += 1
+    return counts
 
 
 def finding_entry(row: FindingRow, closed_reason: str | None = None) -> dict[str, Any]:
@@ -97,11 +117,11 @@ def entry_sort_key(entry: Mapping[str, Any]) -> tuple[object, ...]:
     )
 
 
-def sorted_entries(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [dict(e) for e in sorted(entries, key=entry_sort_key)]
+def sorted_entries(entries: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return sorted(entries, key=entry_sort_key)
 
 
-def listed(entries: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+def listed(entries: Sequence[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]], bool]:
     """The most severe MAX_LISTED entries, and whether some were left out."""
     ordered = sorted_entries(entries)
     return ordered[:MAX_LISTED], len(ordered) > MAX_LISTED

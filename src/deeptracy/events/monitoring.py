@@ -36,31 +36,33 @@ scan. A package whose version cannot be parsed is left alone (its findings are n
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import String, any_, bindparam, cast, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from deeptracy.advisories.matcher import AdvisoryMatch, Matcher, Query, QueryResult
 from deeptracy.advisories.store import Delta, get_delta
 from deeptracy.config import Settings
+from deeptracy.events.bulk import allocate_ids, as_json, insert_rows, update_rows
 from deeptracy.events.channels import StoredChannel, channel_label, stored_channels
 from deeptracy.events.history import (
-    finding_entry,
+    MAX_SUMMARY,
     listed,
     severity_counts,
-    severity_of,
+    severity_name,
 )
 from deeptracy.events.messages import vulnerabilities
 from deeptracy.events.policy import stored_min_severity, stored_policy, wants_notification
-from deeptracy.severity import Severity
 from deeptracy.store.base import utcnow
 from deeptracy.store.db import Database
 from deeptracy.store.enums import DeliveryState, EventKind, FindingOrigin, ScanState
@@ -68,23 +70,19 @@ from deeptracy.store.models import (
     Advisory,
     AdvisoryRun,
     Branch,
-    Event,
     Finding,
     InventoryPackage,
     MonitorRun,
-    Notification,
     Project,
     Scan,
     Triage,
 )
 
 log = logging.getLogger(__name__)
-FINDINGS = cast(Table, Finding.__table__)
-SCANS = cast(Table, Scan.__table__)
 
 ANALYZER = "osv"  # monitoring reads the same advisory database as the osv analyzer
 _NAMES_PER_QUERY = 500
-_IDS_PER_QUERY = 500
+_IDS_PER_QUERY = 5000  # ids per IN list (SQLite allows 32,766 parameters)
 _SUCCESSFUL = (ScanState.DONE, ScanState.SAME_DEPS_AS_PREVIOUS)
 _TRIAGE_STATES = {
     "IN_TRIAGE": "in_triage",
@@ -155,44 +153,17 @@ class RunClaimed(Exception):
 # ---- the affected branches ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Target:
+class Target(NamedTuple):
     branch_id: int
     project_id: str
     branch: str
     scan_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Package:
-    """A package row of a target's latest inventory."""
-
-    id: int
-    ecosystem: str
-    normalized_name: str
-    name: str
-    version: str | None
-    declared: str | None
-    purl: str | None
-    direct: bool | None
-    scope: str | None
-    locations: tuple[dict[str, Any], ...]
-
-    @property
-    def source(self) -> str:
-        first = self.locations[0] if self.locations else None
-        path = first.get("path") if isinstance(first, dict) else None
-        return path if isinstance(path, str) else ""
-
-    @property
-    def identity(self) -> tuple[str, str, str, str, str]:
-        return (
-            self.ecosystem,
-            self.normalized_name,
-            self.version or "",
-            self.declared or "",
-            self.source,
-        )
+# A package row of a target's latest inventory: (ecosystem, id, normalized name, version,
+# declared). Plain tuples: there is one per occurrence, hundreds of thousands for a big delta.
+Occurrence = tuple[str, int, str, str | None, str | None]
+Key = tuple[str, str, str, str]  # ecosystem, normalized name, version, declared ("" for None)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -200,133 +171,223 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
+def _first_path(column: Any) -> Any:
+    """The first location's path, extracted by the database (no JSON decoding here)."""
+    return column[(0, "path")].as_string()
+
+
+def _among(session: Session, column: Any, values: Iterable[Any]) -> Any:
+    """`column IN values`; on PostgreSQL one array parameter (`= ANY`), so thousands of ids
+    make a short statement the driver parses once."""
+    items = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, items, type_=ARRAY(column.type)))
+    return column.in_(items)
+
+
+def _raw_rows(session: Session, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Rows of a hot query straight from the driver's cursor, inside the session's transaction
+    (no Row objects: this is where monitoring spends its time)."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+# PostgreSQL: the index range of each name (bitmap scan), hash-joined to the latest scans.
+_PG_AFFECTED = """
+    SELECT branch.id, scan.id, ip.id, ip.normalized_name, ip.version, ip.declared
+    FROM inventory_package AS ip
+    JOIN scan ON scan.inventory_id = ip.inventory_id
+    JOIN branch ON branch.latest_scan_id = scan.id
+    JOIN project ON project.id = branch.project_id
+    WHERE ip.ecosystem = %s AND ip.normalized_name = ANY(%s)
+      AND project.monitored AND scan.state IN ('DONE', 'SAME_DEPS_AS_PREVIOUS')
+"""
+# SQLite's planner, without statistics, would start from the scans and probe the index once per
+# scan and name; CROSS JOIN fixes the order: the index range of each name first, then the scan
+# that read the inventory, its branch and project, one indexed look-up each (the package row
+# itself is read only for rows that pass).
+_SQLITE_AFFECTED = """
+    SELECT branch.id, scan.id, ip.id, ip.normalized_name, ip.version, ip.declared
+    FROM inventory_package AS ip
+    CROSS JOIN scan ON scan.inventory_id = ip.inventory_id
+    CROSS JOIN branch ON branch.latest_scan_id = scan.id
+    CROSS JOIN project ON project.id = branch.project_id
+    WHERE ip.ecosystem = ? AND ip.normalized_name IN ({marks})
+      AND project.monitored = 1 AND scan.state IN ('DONE', 'SAME_DEPS_AS_PREVIOUS')
+"""
+
+
 def affected_packages(
     session: Session, pairs: Iterable[tuple[str, str]]
-) -> dict[_Target, list[_Package]]:
-    """Per monitored branch, the packages of its latest inventory that the pairs name."""
+) -> dict[Target, list[Occurrence]]:
+    """Per monitored branch, the packages of its latest inventory that the pairs name.
+
+    One query per ecosystem and 500 names: the (ecosystem, normalized_name, inventory_id) index
+    gives the inventories, joined to the scans that read them and the branches whose latest
+    scan they are. Rows are kept narrow: there is one per package occurrence.
+    """
     by_ecosystem: dict[str, list[str]] = defaultdict(list)
     for ecosystem, name in sorted(set(pairs)):
         by_ecosystem[ecosystem].append(name)
-    found: dict[_Target, list[_Package]] = defaultdict(list)
-    targets: dict[tuple[int, str, str, str], _Target] = {}
-    ip = InventoryPackage
+    by_branch: dict[tuple[int, str], list[Occurrence]] = defaultdict(list)
+    sqlite = session.get_bind().dialect.name == "sqlite"
     for ecosystem, names in by_ecosystem.items():
         for chunk in _chunks(names, _NAMES_PER_QUERY):
-            query = (
-                select(
-                    Branch.id,
-                    Branch.project_id,
-                    Branch.name,
-                    Scan.id,
-                    ip.id,
-                    ip.normalized_name,
-                    ip.name,
-                    ip.version,
-                    ip.declared,
-                    ip.purl,
-                    ip.direct,
-                    ip.scope,
-                    ip.locations,
-                )
-                .select_from(ip)
-                .join(Scan, Scan.inventory_id == ip.inventory_id)
-                .join(Branch, Branch.latest_scan_id == Scan.id)
-                .join(Project, Project.id == Branch.project_id)
-                .where(
-                    ip.ecosystem == ecosystem,
-                    ip.normalized_name.in_(list(chunk)),
-                    Project.monitored.is_(True),
-                    Scan.state.in_(_SUCCESSFUL),
-                )
+            if sqlite:
+                sql = _SQLITE_AFFECTED.format(marks=", ".join("?" for _ in chunk))
+                rows = _raw_rows(session, sql, (ecosystem, *chunk))
+            else:
+                rows = _raw_rows(session, _PG_AFFECTED, (ecosystem, list(chunk)))
+            for branch_id, scan_id, pid, norm, version, declared in rows:
+                by_branch[(branch_id, scan_id)].append((ecosystem, pid, norm, version, declared))
+    found: dict[Target, list[Occurrence]] = {}
+    keys = sorted(by_branch)
+    for chunk in _chunks(keys, _IDS_PER_QUERY):
+        wanted = dict(chunk)
+        for branch_id, project_id, name in session.execute(
+            select(Branch.id, Branch.project_id, Branch.name).where(
+                _among(session, Branch.id, wanted)
             )
-            for row in session.execute(query):
-                key = (row[0], row[1], row[2], row[3])
-                target = targets.get(key)
-                if target is None:
-                    target = targets[key] = _Target(row[0], row[1], row[2], row[3])
-                found[target].append(
-                    _Package(
-                        id=row[4],
-                        ecosystem=ecosystem,
-                        normalized_name=row[5],
-                        name=row[6],
-                        version=row[7],
-                        declared=row[8],
-                        purl=row[9],
-                        direct=row[10],
-                        scope=row[11],
-                        locations=tuple(row[12] or ()),
-                    )
-                )
+        ):
+            scan_id = wanted[branch_id]
+            found[Target(branch_id, project_id, name, scan_id)] = by_branch[(branch_id, scan_id)]
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class _Open:
+class OpenFinding(NamedTuple):
     """An open finding of a target scan, reduced to what the comparison needs."""
 
     id: int
-    scan_id: str
-    identity: tuple[str, str, str, str, str]
     ids: frozenset[str]  # advisory id and aliases, casefolded
-    severity: Severity
+    severity: str
     suppressed: bool
     closable: bool  # only osv (or nobody else) reported it
 
 
-_OPEN_COLUMNS = (
-    Finding.id,
-    Finding.scan_id,
-    Finding.ecosystem,
-    Finding.normalized_name,
-    Finding.version,
-    Finding.declared,
-    Finding.locations,
-    Finding.advisory_id,
-    Finding.aliases,
-    Finding.severity,
-    Finding.suppression,
-    Finding.analyzers,
-)
+class _JsonTexts:
+    """JSON columns read as text and decoded once per distinct value: the same advisory's
+    aliases repeat across thousands of branches."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, Any] = {}
+
+    def __call__(self, raw: str | None) -> Any:
+        if raw is None:
+            return None
+        try:
+            return self._seen[raw]
+        except KeyError:
+            value = self._seen[raw] = json.loads(raw)
+            return value
+
+
+def _text(column: Any) -> Any:
+    return cast(column, String)
+
+
+def _open_findings_sql(sqlite: bool, scans: int, names: int) -> str:
+    """Open findings of some scans (and package names); JSON columns as text, decoded once per
+    distinct value by the caller."""
+    if sqlite:
+        json_columns = "aliases, severity, suppression, analyzers"
+        where = f"scan_id IN ({', '.join('?' * scans)})"
+        if names:
+            where += f" AND normalized_name IN ({', '.join('?' * names)})"
+    else:
+        json_columns = "aliases::text, severity, suppression::text, analyzers::text"
+        where = "scan_id = ANY(%s)" + (" AND normalized_name = ANY(%s)" if names else "")
+    return (
+        "SELECT id, scan_id, ecosystem, normalized_name, version, declared, advisory_id, "  # noqa: S608
+        f"{json_columns} FROM finding WHERE closed_at IS NULL AND {where}"
+    )
 
 
 def _open_findings(
     session: Session, scan_ids: Sequence[str], pairs: set[tuple[str, str]]
-) -> dict[str, list[_Open]]:
+) -> dict[tuple[str, Key], list[OpenFinding]]:
+    """Open findings of the scans for the pairs' packages, by (scan, package key)."""
     names = sorted({n for _, n in pairs})
-    found: dict[str, list[_Open]] = defaultdict(list)
+    found: dict[tuple[str, Key], list[OpenFinding]] = defaultdict(list)
+    decode = _JsonTexts()
+    ids_of: dict[tuple[str, str | None], frozenset[str]] = {}
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    wanted = names if len(names) <= _NAMES_PER_QUERY else []
     for chunk in _chunks(sorted(scan_ids), _IDS_PER_QUERY):
-        query = select(*_OPEN_COLUMNS).where(
-            Finding.scan_id.in_(list(chunk)), Finding.closed_at.is_(None)
-        )
-        if len(names) <= _NAMES_PER_QUERY:
-            query = query.where(Finding.normalized_name.in_(names))
-        for row in session.execute(query):
-            (fid, scan_id, eco, norm, version, declared, locations, aid, aliases, sev, supp, an) = (
+        sql = _open_findings_sql(sqlite, len(chunk), len(wanted))
+        params: tuple[Any, ...]
+        if sqlite:
+            params = (*chunk, *wanted)
+        else:
+            params = (list(chunk), wanted) if wanted else (list(chunk),)
+        for row in _raw_rows(session, sql, params):
+            fid, scan_id, eco, norm, version, declared, advisory, aliases, sev, supp, analyzers = (
                 row
             )
             if (eco, norm) not in pairs:
                 continue
-            first = locations[0] if locations else None
-            source = first.get("path") if isinstance(first, dict) else None
-            found[scan_id].append(
-                _Open(
+            ids = ids_of.get((advisory, aliases))
+            if ids is None:
+                ids = ids_of[(advisory, aliases)] = frozenset(
+                    {advisory.casefold(), *(a.casefold() for a in decode(aliases) or ())}
+                )
+            found[(scan_id, (eco, norm, version or "", declared or ""))].append(
+                OpenFinding(
                     id=fid,
-                    scan_id=scan_id,
-                    identity=(
-                        eco,
-                        norm,
-                        version or "",
-                        declared or "",
-                        source if isinstance(source, str) else "",
-                    ),
-                    ids=frozenset({aid.casefold(), *(a.casefold() for a in aliases or ())}),
-                    severity=severity_of(sev),
-                    suppressed=bool(supp),
-                    closable=set(an or ()) <= {ANALYZER},
+                    ids=ids,
+                    severity=severity_name(sev),
+                    suppressed=bool(decode(supp)),
+                    closable=set(decode(analyzers) or ()) <= {ANALYZER},
                 )
             )
     return found
+
+
+def _closed_entries(session: Session, reasons: dict[int, str]) -> dict[int, dict[str, Any]]:
+    """Payload entries (history.finding_entry's shape) of the findings being closed."""
+    f = Finding
+    entries: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(reasons), _IDS_PER_QUERY):
+        query = select(
+            f.id,
+            f.advisory_id,
+            f.aliases,
+            f.severity,
+            f.score,
+            f.summary,
+            f.ecosystem,
+            f.package_name,
+            f.version,
+            f.declared,
+            f.purl,
+            f.fixed,
+            _first_path(f.locations),
+            f.origin,
+        ).where(_among(session, f.id, chunk))
+        for row in session.execute(query).all():
+            fid, advisory, aliases, sev, score, summary, eco, name, version, declared = row[:10]
+            purl, fixed, source, origin = row[10:]
+            entries[fid] = {
+                "finding_id": fid,
+                "advisory_id": advisory,
+                "aliases": list(aliases or []),
+                "severity": severity_name(sev),
+                "score": score,
+                "summary": (summary or "")[:MAX_SUMMARY],
+                "ecosystem": eco,
+                "package": name,
+                "version": version,
+                "declared": declared,
+                "purl": purl,
+                "fixed": list(fixed or [])[:10],
+                "source": source or None,
+                "origin": origin,
+                "closed_reason": reasons[fid],
+            }
+    return entries
 
 
 def _triage(
@@ -335,7 +396,7 @@ def _triage(
     """(project, ecosystem, name) -> [(advisory id casefolded, suppression document)]."""
     found: dict[tuple[str, str, str], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     for chunk in _chunks(sorted(project_ids), _IDS_PER_QUERY):
-        for row in session.scalars(select(Triage).where(Triage.project_id.in_(list(chunk)))):
+        for row in session.scalars(select(Triage).where(_among(session, Triage.project_id, chunk))):
             if (row.ecosystem, row.normalized_name) not in pairs:
                 continue
             document = {
@@ -354,14 +415,32 @@ def _triage(
     return found
 
 
+def _withdrawn(session: Session, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(ids, _IDS_PER_QUERY):
+        found.update(
+            session.scalars(
+                select(Advisory.id).where(
+                    _among(session, Advisory.id, chunk), Advisory.withdrawn.is_not(None)
+                )
+            )
+        )
+    return found
+
+
 # ---- matching -----------------------------------------------------------------------------------
+
+
+def _match_ids(match: AdvisoryMatch) -> frozenset[str]:
+    return frozenset({match.advisory_id.casefold(), *(a.casefold() for a in match.aliases)})
 
 
 @dataclass(frozen=True, slots=True)
 class _Answer:
-    """Current matches of one (ecosystem, name, version, declared), or why there are none."""
+    """What the current advisories say of one (ecosystem, name, version, declared)."""
 
-    matches: tuple[AdvisoryMatch, ...]
+    fresh: tuple[tuple[AdvisoryMatch, frozenset[str]], ...]  # matches of the delta's advisories
+    still: frozenset[str]  # every id any current match carries
     usable: bool  # False: the version could not be read, so nothing may be closed
 
 
@@ -372,51 +451,54 @@ def _undecided(matcher: Matcher, query: Query, result: QueryResult) -> list[Advi
         return []
     compiled = matcher.index.package(query.ecosystem, query.name)
     wanted = set(result.undecided)
-    extra = []
-    for advisory in compiled.advisories if compiled else ():
-        if advisory.meta.id not in wanted:
-            continue
-        extra.append(
-            AdvisoryMatch(
-                advisory_id=advisory.meta.id,
-                aliases=advisory.meta.aliases,
-                summary=advisory.meta.summary,
-                severity=advisory.severity.severity,
-                score=advisory.severity.score,
-                vector=advisory.severity.vector,
-                fixed=advisory.fixed_for(None),
-                matched_range="could not be evaluated: " + "; ".join(advisory.problems),
-                exact=False,
-                admits_unaffected=None,
-                modified=advisory.meta.modified,
-            )
+    return [
+        AdvisoryMatch(
+            advisory_id=advisory.meta.id,
+            aliases=advisory.meta.aliases,
+            summary=advisory.meta.summary,
+            severity=advisory.severity.severity,
+            score=advisory.severity.score,
+            vector=advisory.severity.vector,
+            fixed=advisory.fixed_for(None),
+            matched_range="could not be evaluated: " + "; ".join(advisory.problems),
+            exact=False,
+            admits_unaffected=None,
+            modified=advisory.meta.modified,
         )
-    return extra
+        for advisory in (compiled.advisories if compiled else ())
+        if advisory.meta.id in wanted
+    ]
 
 
 class _Answers:
-    def __init__(self, matcher: Matcher) -> None:
+    """Answers per distinct (ecosystem, name, version, declared): many branches share them."""
+
+    def __init__(self, matcher: Matcher, changed: set[str]) -> None:
         self.matcher = matcher
-        self._cache: dict[tuple[str, str, str | None, str | None], _Answer] = {}
+        self.changed = changed
+        self._cache: dict[tuple[str, str, str | None, str | None], _Answer | None] = {}
 
-    def get(self, package: _Package) -> _Answer | None:
-        if package.version is None and package.declared is None:
-            return None  # VCS, path or URL dependency: never queried
-        key = (package.ecosystem, package.normalized_name, package.version, package.declared)
-        answer = self._cache.get(key)
-        if answer is None:
-            query = Query(
-                package.ecosystem, package.normalized_name, package.version, package.declared
-            )
+    def get(
+        self, ecosystem: str, name: str, version: str | None, declared: str | None
+    ) -> _Answer | None:
+        key = (ecosystem, name, version, declared)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        answer = None
+        if version is not None or declared is not None:  # else never queried
+            query = Query(*key)
             result = self.matcher.match_one(query)
-            usable = not (result.error and not result.undecided)
             matches = (*result.matches, *_undecided(self.matcher, query, result))
-            answer = self._cache[key] = _Answer(tuple(matches), usable)
+            keyed = [(m, _match_ids(m)) for m in matches]
+            answer = _Answer(
+                fresh=tuple((m, ids) for m, ids in keyed if m.advisory_id in self.changed),
+                still=frozenset().union(*(ids for _, ids in keyed)),
+                usable=not (result.error and not result.undecided),
+            )
+        self._cache[key] = answer
         return answer
-
-
-def _match_ids(match: AdvisoryMatch) -> frozenset[str]:
-    return frozenset({match.advisory_id.casefold(), *(a.casefold() for a in match.aliases)})
 
 
 def primary_id(ids: Iterable[str]) -> str:
@@ -424,32 +506,37 @@ def primary_id(ids: Iterable[str]) -> str:
     return min(ids, key=lambda i: (i.upper().startswith("CVE-"), i.upper(), i))
 
 
-def _groups(matches: Sequence[AdvisoryMatch]) -> list[list[AdvisoryMatch]]:
+def _groups(
+    matches: Sequence[tuple[AdvisoryMatch, frozenset[str]]],
+) -> list[list[AdvisoryMatch]]:
     """Matches that share an id (transitively) belong to one vulnerability."""
     groups: list[tuple[set[str], list[AdvisoryMatch]]] = []
-    for match in matches:
-        ids = set(_match_ids(match))
-        joined = [g for g in groups if g[0] & ids]
-        merged_ids, merged = ids, [match]
-        for group in joined:
-            merged_ids |= group[0]
+    for match, match_ids in matches:
+        ids = set(match_ids)
+        merged = [match]
+        for group in [g for g in groups if g[0] & ids]:
+            ids |= group[0]
             merged.extend(group[1])
             groups.remove(group)
-        groups.append((merged_ids, merged))
+        groups.append((ids, merged))
     return [g[1] for g in groups]
 
 
-def _merged_row(group: Sequence[AdvisoryMatch]) -> dict[str, Any]:
+def _merged(group: Sequence[AdvisoryMatch]) -> dict[str, Any]:
     primary = primary_id(m.advisory_id for m in group)
     lead = next(m for m in group if m.advisory_id == primary)
     ids = {m.advisory_id for m in group} | {a for m in group for a in m.aliases}
     worst = max(group, key=lambda m: (m.severity.rank, m.score or -1.0))
     scored = max(group, key=lambda m: m.score if m.score is not None else -1.0)
-    fixed = list(dict.fromkeys(f for m in (lead, *group) for f in m.fixed))
     exact = any(m.exact for m in group)
+    admits = [m.admits_unaffected for m in group if m.admits_unaffected is not None]
+    aliases = sorted(ids - {primary})
+    fixed = list(dict.fromkeys(f for m in (lead, *group) for f in m.fixed))
     return {
         "advisory_id": primary,
-        "aliases": sorted(ids - {primary}),
+        "aliases": aliases,
+        "aliases_json": as_json(aliases),
+        "fixed_json": as_json(fixed),
         "summary": lead.summary or next((m.summary for m in group if m.summary), ""),
         "severity": worst.severity.value,
         "score": scored.score,
@@ -459,11 +546,7 @@ def _merged_row(group: Sequence[AdvisoryMatch]) -> dict[str, Any]:
             dict.fromkeys(m.matched_range for m in group if m.matched_range)
         ),
         "exact": exact,
-        "admits_unaffected": None
-        if exact
-        else any(bool(m.admits_unaffected) for m in group)
-        if any(m.admits_unaffected is not None for m in group)
-        else None,
+        "admits_unaffected": None if exact or not admits else any(admits),
     }
 
 
@@ -473,21 +556,22 @@ def _merged_row(group: Sequence[AdvisoryMatch]) -> dict[str, Any]:
 @dataclass
 class _Plan:
     checked: int = 0
-    new_rows: list[dict[str, Any]] = field(default_factory=list)
-    new_targets: list[_Target] = field(default_factory=list)  # parallel to new_rows
-    closed: list[tuple[int, _Target, str]] = field(default_factory=list)  # (finding, target, why)
+    # (target, occurrence, merged match values, suppression or None)
+    new: list[tuple[Target, Occurrence, dict[str, Any], dict[str, Any] | None]] = field(
+        default_factory=list
+    )
+    closed: list[tuple[Target, OpenFinding, str]] = field(default_factory=list)
     # Active-count changes per scan, by severity.
     totals: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
 
+    def bump(self, scan_id: str, severity: str, by: int) -> None:
+        counts = self.totals[scan_id]
+        counts[severity] = counts.get(severity, 0) + by
 
-def _bump(plan: _Plan, scan_id: str, severity: str, by: int) -> None:
-    counts = plan.totals[scan_id]
-    counts[severity] = counts.get(severity, 0) + by
 
-
-def _plan(session: Session, matcher: Matcher, delta: Delta, now: datetime) -> _Plan:
-    changed = {i.casefold() for i in (*delta.new, *delta.modified, *delta.withdrawn)}
-    changed_exact = set(delta.new) | set(delta.modified) | set(delta.withdrawn)
+def _plan(session: Session, matcher: Matcher, delta: Delta) -> _Plan:
+    changed_exact = {*delta.new, *delta.modified, *delta.withdrawn}
+    changed = {i.casefold() for i in changed_exact}
     # Withdrawn now (a run processed late may see a later run's withdrawal).
     withdrawn = {i.casefold() for i in _withdrawn(session, sorted(changed_exact))}
     pairs = set(delta.packages)
@@ -495,225 +579,252 @@ def _plan(session: Session, matcher: Matcher, delta: Delta, now: datetime) -> _P
     plan = _Plan(checked=len(packages))
     if not packages:
         return plan
-    open_by_scan = _open_findings(session, [t.scan_id for t in packages], pairs)
+    open_findings = _open_findings(session, sorted({t.scan_id for t in packages}), pairs)
     triage = _triage(session, sorted({t.project_id for t in packages}), pairs)
-    answers = _Answers(matcher)
-    for target, rows in packages.items():
-        open_by_identity: dict[tuple[str, str, str, str, str], list[_Open]] = defaultdict(list)
-        for finding in open_by_scan.get(target.scan_id, ()):
-            open_by_identity[finding.identity].append(finding)
-        seen_identities: set[tuple[str, str, str, str, str]] = set()
-        for package in rows:
-            identity = package.identity
-            if identity in seen_identities:
-                continue  # the same package twice in one inventory: once is enough
-            seen_identities.add(identity)
-            answer = answers.get(package)
+    answers = _Answers(matcher, changed_exact)
+    merged_cache: dict[tuple[int, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for target, occurrences in packages.items():
+        closing_done: set[Key] = set()
+        for occurrence in occurrences:
+            ecosystem, _, norm, version, declared = occurrence
+            answer = answers.get(ecosystem, norm, version, declared)
             if answer is None:
                 continue
-            current = answer.matches
-            existing = open_by_identity.get(identity, [])
-            covered = frozenset().union(*(f.ids for f in existing)) if existing else frozenset()
-            # New: matches of the delta's advisories that no open finding covers.
-            fresh = [
-                m
-                for m in current
-                if m.advisory_id in changed_exact and not (_match_ids(m) & covered)
-            ]
-            for group in _groups(fresh):
-                row = _merged_row(group)
-                decision = _triage_for(triage, target.project_id, package, row)
-                plan.new_rows.append(_finding_row(target, package, row, decision, now))
-                plan.new_targets.append(target)
-                if decision is None:
-                    _bump(plan, target.scan_id, row["severity"], 1)
+            key = (ecosystem, norm, version or "", declared or "")
+            existing = open_findings.get((target.scan_id, key), ())
+            if not answer.fresh and not existing:
+                continue  # the common case: nothing of the delta concerns this package here
+            # New: matches of the delta's advisories that no open finding covers; one per
+            # occurrence (a package stated by two files has a finding for each, as in scans).
+            if answer.fresh:
+                fresh = answer.fresh
+                if existing:
+                    covered = (
+                        existing[0].ids
+                        if len(existing) == 1
+                        else frozenset().union(*(f.ids for f in existing))
+                    )
+                    fresh = tuple((m, ids) for m, ids in fresh if not ids & covered)
+                # Branches share versions: each distinct set of new matches is merged once.
+                cache_key = (id(answer), tuple(m.advisory_id for m, _ in fresh))
+                merged = merged_cache.get(cache_key)
+                if merged is None:
+                    merged = merged_cache[cache_key] = [_merged(g) for g in _groups(fresh)]
+                for values in merged:
+                    decision = _triage_for(triage, target.project_id, ecosystem, norm, values)
+                    plan.new.append((target, occurrence, values, decision))
+                    if decision is None:
+                        plan.bump(target.scan_id, values["severity"], 1)
             # Closed: open findings of the delta's advisories that nothing matches any more.
-            if not answer.usable:
+            if not answer.usable or not existing or key in closing_done:
                 continue
-            still = frozenset().union(*(_match_ids(m) for m in current)) if current else frozenset()
+            closing_done.add(key)
             for finding in existing:
-                if not finding.closable or not (finding.ids & changed) or finding.ids & still:
+                if not finding.closable or not finding.ids & changed or finding.ids & answer.still:
                     continue
                 if finding.ids & withdrawn:
                     reason = "advisory withdrawn"
-                elif package.version is not None:
-                    reason = f"advisory no longer covers {package.version}"
+                elif version is not None:
+                    reason = f"advisory no longer covers {version}"
                 else:
-                    reason = f"advisory no longer covers the declared range {package.declared}"
-                plan.closed.append((finding.id, target, reason))
+                    reason = f"advisory no longer covers the declared range {declared}"
+                plan.closed.append((target, finding, reason))
                 if not finding.suppressed:
-                    _bump(plan, target.scan_id, finding.severity.value, -1)
+                    plan.bump(target.scan_id, finding.severity, -1)
     return plan
-
-
-def _withdrawn(session: Session, ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in _chunks(ids, _IDS_PER_QUERY):
-        found.update(
-            session.scalars(
-                select(Advisory.id).where(
-                    Advisory.id.in_(list(chunk)), Advisory.withdrawn.is_not(None)
-                )
-            )
-        )
-    return found
 
 
 def _triage_for(
     triage: dict[tuple[str, str, str], list[tuple[str, dict[str, Any]]]],
     project_id: str,
-    package: _Package,
-    row: dict[str, Any],
+    ecosystem: str,
+    name: str,
+    values: dict[str, Any],
 ) -> dict[str, Any] | None:
-    decisions = triage.get((project_id, package.ecosystem, package.normalized_name))
+    decisions = triage.get((project_id, ecosystem, name))
     if not decisions:
         return None
-    ids = {row["advisory_id"].casefold(), *(a.casefold() for a in row["aliases"])}
+    ids = {values["advisory_id"].casefold(), *(a.casefold() for a in values["aliases"])}
     return next((doc for advisory, doc in decisions if advisory in ids), None)
 
 
-def _finding_row(
-    target: _Target,
-    package: _Package,
-    merged: dict[str, Any],
-    suppression: dict[str, Any] | None,
-    now: datetime,
-) -> dict[str, Any]:
-    return {
-        **merged,
-        "scan_id": target.scan_id,
-        "ecosystem": package.ecosystem,
-        "package_name": package.name,
-        "normalized_name": package.normalized_name,
-        "version": package.version,
-        "declared": package.declared,
-        "purl": package.purl,
-        "direct": package.direct,
-        "scope": package.scope,
-        "locations": list(package.locations),
-        "analyzers": [ANALYZER],
-        "origin": FindingOrigin.MONITOR.value,
-        "first_seen_at": now,
-        "found_at": now,
-        "closed_at": None,
-        "closed_reason": None,
-        "suppression": suppression,
-    }
+_ANALYZERS_JSON = as_json([ANALYZER])
+_FINDING_COLUMNS = (
+    "id", "scan_id", "advisory_id", "aliases", "summary", "severity", "score", "vector",
+    "fixed", "matched_range", "exact", "admits_unaffected", "ecosystem", "package_name",
+    "normalized_name", "version", "declared", "purl", "direct", "scope", "locations",
+    "analyzers", "origin", "first_seen_at", "found_at", "closed_at", "closed_reason",
+    "suppression",
+)  # fmt: skip
+_EVENT_COLUMNS = (
+    "id", "project_id", "branch", "scan_id", "advisory_run_id", "kind", "dedupe_key",
+    "summary", "payload", "created_at",
+)  # fmt: skip
+_NOTIFICATION_COLUMNS = (
+    "event_id", "project_id", "channel", "channel_id", "target", "state", "attempts",
+    "next_attempt_at", "created_at",
+)  # fmt: skip
 
 
-def _entry(
-    row: dict[str, Any], finding_id: int, closed_reason: str | None = None
-) -> dict[str, Any]:
-    """A payload entry from row values (the same shape as `history.finding_entry`)."""
-    locations = row.get("locations") or []
-    source = locations[0].get("path") if locations and isinstance(locations[0], dict) else None
-    return {
-        "finding_id": finding_id,
-        "advisory_id": row["advisory_id"],
-        "aliases": list(row.get("aliases") or []),
-        "severity": severity_of(row.get("severity")).value,
-        "score": row.get("score"),
-        "summary": str(row.get("summary") or "")[:300],
-        "ecosystem": row["ecosystem"],
-        "package": row["package_name"],
-        "version": row.get("version"),
-        "declared": row.get("declared"),
-        "purl": row.get("purl"),
-        "fixed": list(row.get("fixed") or [])[:10],
-        "source": source if isinstance(source, str) else None,
-        "origin": row.get("origin"),
-        "closed_reason": closed_reason,
-    }
+# name, purl, direct, scope, locations (JSON text, written back as it is), first file
+_Details = tuple[str, str | None, bool | None, str | None, str | None, str | None]
+
+
+def _package_details(session: Session, ids: Sequence[int]) -> dict[int, _Details]:
+    """What new findings copy from the packages they are about."""
+    ip = InventoryPackage
+    found: dict[int, _Details] = {}
+    for chunk in _chunks(sorted(set(ids)), _IDS_PER_QUERY):
+        query = select(
+            ip.id,
+            ip.name,
+            ip.purl,
+            ip.direct,
+            ip.scope,
+            _text(ip.locations),
+            _first_path(ip.locations),
+        ).where(_among(session, ip.id, chunk))
+        for pid, *details in session.execute(query).all():
+            found[pid] = tuple(details)
+    return found
 
 
 def _apply(
     session: Session, settings: Settings, run_id: int, plan: _Plan, now: datetime
 ) -> tuple[int, int, int]:
     """Write the plan; returns (branches changed, events, notifications)."""
-    added: dict[_Target, list[dict[str, Any]]] = defaultdict(list)
-    if plan.new_rows:
-        ids = (
-            session.execute(
-                insert(Finding).returning(Finding.id, sort_by_parameter_order=True), plan.new_rows
-            )
-            .scalars()
-            .all()
-        )
-        for finding_id, row, target in zip(ids, plan.new_rows, plan.new_targets, strict=True):
-            if row["suppression"] is None:
-                added[target].append(_entry(row, finding_id))
-    closed: dict[_Target, list[dict[str, Any]]] = defaultdict(list)
+    added: dict[Target, list[dict[str, Any]]] = defaultdict(list)
+    closed: dict[Target, list[dict[str, Any]]] = defaultdict(list)
+    if plan.new:
+        details = _package_details(session, [o[1] for _, o, _, _ in plan.new])
+        ids = allocate_ids(session, "finding", len(plan.new))
+        rows = []
+        for finding_id, (target, occurrence, values, suppression) in zip(
+            ids, plan.new, strict=True
+        ):
+            ecosystem, package_id, norm, version, declared = occurrence
+            name, purl, direct, scope, locations, source = details[package_id]
+            rows.append(
+                (
+                    finding_id, target.scan_id, values["advisory_id"], values["aliases_json"],
+                    values["summary"], values["severity"], values["score"], values["vector"],
+                    values["fixed_json"], values["matched_range"], values["exact"],
+                    values["admits_unaffected"], ecosystem, name, norm, version, declared, purl,
+                    direct, scope, locations, _ANALYZERS_JSON, FindingOrigin.MONITOR.value,
+                    now, now, None, None, as_json(suppression),
+                )
+            )  # fmt: skip
+            if suppression is None:
+                added[target].append(
+                    {
+                        "finding_id": finding_id,
+                        "advisory_id": values["advisory_id"],
+                        "aliases": values["aliases"],
+                        "severity": values["severity"],
+                        "score": values["score"],
+                        "summary": values["summary"][:MAX_SUMMARY],
+                        "ecosystem": ecosystem,
+                        "package": name,
+                        "version": version,
+                        "declared": declared,
+                        "purl": purl,
+                        "fixed": values["fixed"][:10],
+                        "source": source or None,
+                        "origin": FindingOrigin.MONITOR.value,
+                        "closed_reason": None,
+                    }
+                )
+        insert_rows(session, "finding", _FINDING_COLUMNS, rows)
     if plan.closed:
-        session.connection().execute(
-            update(FINDINGS)
-            .where(FINDINGS.c.id == bindparam("b_id"))
-            .values(closed_at=bindparam("b_at"), closed_reason=bindparam("b_reason")),
-            [{"b_id": fid, "b_at": now, "b_reason": why} for fid, _, why in plan.closed],
+        by_reason: dict[str, list[int]] = defaultdict(list)
+        for _, finding, reason in plan.closed:
+            by_reason[reason].append(finding.id)
+        entries = _closed_entries(
+            session, {f.id: reason for _, f, reason in plan.closed if not f.suppressed}
         )
-        reasons = {fid: why for fid, _, why in plan.closed}
-        target_of = {fid: target for fid, target, _ in plan.closed}
-        for chunk in _chunks(sorted(reasons), _IDS_PER_QUERY):
-            for finding in session.scalars(select(Finding).where(Finding.id.in_(list(chunk)))):
-                if not finding.suppression:
-                    entry = finding_entry(finding, reasons[finding.id])
-                    closed[target_of[finding.id]].append(entry)
+        for target, finding, _ in plan.closed:
+            if not finding.suppressed:
+                closed[target].append(entries[finding.id])
+        for reason, finding_ids in by_reason.items():
+            for chunk in _chunks(finding_ids, _IDS_PER_QUERY):
+                session.execute(
+                    update(Finding)
+                    .where(_among(session, Finding.id, chunk))
+                    .values(closed_at=now, closed_reason=reason)
+                    .execution_options(synchronize_session=False)
+                )
     _update_totals(session, plan)
+    return _record_events(session, settings, run_id, added, closed, now)
 
-    events: list[dict[str, Any]] = []
+
+def _record_events(
+    session: Session,
+    settings: Settings,
+    run_id: int,
+    added: dict[Target, list[dict[str, Any]]],
+    closed: dict[Target, list[dict[str, Any]]],
+    now: datetime,
+) -> tuple[int, int, int]:
+    events: list[tuple[Target, EventKind, str, dict[str, Any]]] = []
     for target in sorted(set(added) | set(closed), key=lambda t: t.branch_id):
-        for kind, entries, verb in (
-            (EventKind.NEW_FINDINGS, added.get(target), "new"),
-            (EventKind.FINDINGS_CLOSED, closed.get(target), "closed"),
+        for kind, entries in (
+            (EventKind.NEW_FINDINGS, added.get(target)),
+            (EventKind.FINDINGS_CLOSED, closed.get(target)),
         ):
             if not entries:
                 continue
             shown, cut = listed(entries)
-            summary = (
-                f"{vulnerabilities(len(entries), 'new')} from advisory run {run_id}"
-                if verb == "new"
-                else f"{vulnerabilities(len(entries))} closed by advisory run {run_id}"
-            )
-            events.append(
-                {
-                    "project_id": target.project_id,
-                    "branch": target.branch,
-                    "scan_id": target.scan_id,
-                    "advisory_run_id": run_id,
-                    "kind": kind.value,
-                    "dedupe_key": f"run:{run_id}:branch:{target.branch_id}:{kind.value}",
-                    "summary": summary,
-                    "payload": {
-                        "advisory_run_id": run_id,
-                        "count": len(entries),
-                        "counts": severity_counts(e["severity"] for e in entries),
-                        "findings": shown,
-                        "truncated": cut,
-                    },
-                    "created_at": now,
-                }
-            )
+            if kind is EventKind.NEW_FINDINGS:
+                summary = f"{vulnerabilities(len(entries), 'new')} from advisory run {run_id}"
+            else:
+                summary = f"{vulnerabilities(len(entries))} closed by advisory run {run_id}"
+            payload = {
+                "advisory_run_id": run_id,
+                "count": len(entries),
+                "counts": severity_counts(e["severity"] for e in entries),
+                "findings": shown,
+                "truncated": cut,
+            }
+            events.append((target, kind, summary, payload))
     if not events:
         return 0, 0, 0
-    event_ids = (
-        session.execute(insert(Event).returning(Event.id, sort_by_parameter_order=True), events)
-        .scalars()
-        .all()
+    ids = allocate_ids(session, "event", len(events))
+    insert_rows(
+        session,
+        "event",
+        _EVENT_COLUMNS,
+        [
+            (
+                event_id,
+                target.project_id,
+                target.branch,
+                target.scan_id,
+                run_id,
+                kind.value,
+                f"run:{run_id}:branch:{target.branch_id}:{kind.value}",
+                summary,
+                as_json(payload),
+                now,
+            )
+            for event_id, (target, kind, summary, payload) in zip(ids, events, strict=True)
+        ],
     )
     notifications = _notifications(
-        session, settings, list(zip(event_ids, events, strict=True)), now
+        session,
+        [(i, t.project_id, k, p) for i, (t, k, _, p) in zip(ids, events, strict=True)],
+        now,
     )
-    changed = len({(e["project_id"], e["branch"]) for e in events})
-    return changed, len(events), notifications
+    return len({t.branch_id for t, *_ in events}), len(events), notifications
 
 
 def _update_totals(session: Session, plan: _Plan) -> None:
     changes = {scan: c for scan, c in plan.totals.items() if any(c.values())}
     if not changes:
         return
-    rows = []
+    rows: list[tuple[str, str | None, int]] = []
     for chunk in _chunks(sorted(changes), _IDS_PER_QUERY):
         for scan_id, stored in session.execute(
-            select(Scan.id, Scan.severity_counts).where(Scan.id.in_(list(chunk)))
+            select(Scan.id, Scan.severity_counts).where(_among(session, Scan.id, chunk))
         ):
             if stored is None:
                 # Written without counts: count the open active findings (new ones included).
@@ -727,61 +838,61 @@ def _update_totals(session: Session, plan: _Plan) -> None:
                 counts = severity_counts([])
                 for key, value in stored.items():
                     if isinstance(value, int):
-                        counts[severity_of(key).value] += value
+                        counts[severity_name(key)] += value
                 for key, by in changes[scan_id].items():
                     counts[key] = max(0, counts[key] + by)
-            rows.append({"b_id": scan_id, "b_counts": counts, "b_total": sum(counts.values())})
-    session.connection().execute(
-        update(SCANS)
-        .where(SCANS.c.id == bindparam("b_id"))
-        .values(severity_counts=bindparam("b_counts"), total_vulnerabilities=bindparam("b_total")),
+            rows.append((scan_id, as_json(counts), sum(counts.values())))
+    update_rows(
+        session,
+        "scan",
+        ("severity_counts", "total_vulnerabilities"),
         rows,
+        casts={"severity_counts": "::jsonb", "total_vulnerabilities": "::integer"},
     )
 
 
 def _notifications(
     session: Session,
-    settings: Settings,
-    events: Sequence[tuple[int, dict[str, Any]]],
+    events: Sequence[tuple[int, str, EventKind, dict[str, Any]]],
     now: datetime,
 ) -> int:
-    project_ids = sorted({e["project_id"] for _, e in events})
+    project_ids = sorted({project_id for _, project_id, _, _ in events})
     projects: dict[str, tuple[str, str, list[StoredChannel]]] = {}
     for chunk in _chunks(project_ids, _IDS_PER_QUERY):
-        for project in session.scalars(select(Project).where(Project.id.in_(list(chunk)))):
-            channels = stored_channels(project)
+        for pid, policy, minimum, channels in session.execute(
+            select(
+                Project.id, Project.notify_policy, Project.notify_min_severity, Project.channels
+            ).where(_among(session, Project.id, chunk))
+        ):
             if channels:
-                projects[project.id] = (
-                    project.notify_policy,
-                    project.notify_min_severity,
-                    channels,
-                )
-    rows: list[dict[str, Any]] = []
-    for event_id, event in events:
-        config = projects.get(event["project_id"])
+                opened = stored_channels(Project(channels=channels))
+                if opened:
+                    projects[pid] = (policy, minimum, opened)
+    rows: list[tuple[Any, ...]] = []
+    for event_id, project_id, kind, payload in events:
+        config = projects.get(project_id)
         if config is None:
             continue
         policy, minimum, channels = config
         if not wants_notification(
-            stored_policy(policy), stored_min_severity(minimum), event["kind"], event["payload"]
+            stored_policy(policy), stored_min_severity(minimum), kind, payload
         ):
             continue
         rows.extend(
-            {
-                "event_id": event_id,
-                "project_id": event["project_id"],
-                "channel": channel.type,
-                "channel_id": channel.id,
-                "target": channel_label(channel)[:255],
-                "state": DeliveryState.PENDING.value,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
+            (
+                event_id,
+                project_id,
+                channel.type,
+                channel.id,
+                channel_label(channel)[:255],
+                DeliveryState.PENDING.value,
+                0,
+                now,
+                now,
+            )
             for channel in channels
         )
-    if rows:
-        session.execute(insert(Notification), rows)
+    insert_rows(session, "notification", _NOTIFICATION_COLUMNS, rows)
     return len(rows)
 
 
@@ -811,7 +922,7 @@ def process_run(
                 session.flush()
             except IntegrityError:
                 raise RunClaimed(run_id) from None
-            plan = _plan(session, matcher, delta, moment) if matcher is not None else _Plan()
+            plan = _plan(session, matcher, delta) if matcher is not None else _Plan()
             changed, events, notifications = _apply(session, settings, run_id, plan, moment)
             claim.branches_checked = plan.checked
             claim.events_created = events
@@ -821,7 +932,7 @@ def process_run(
         run_id=run_id,
         branches_checked=plan.checked,
         branches_changed=changed,
-        findings_added=len(plan.new_rows),
+        findings_added=len(plan.new),
         findings_closed=len(plan.closed),
         events=events,
         notifications=notifications,
