@@ -81,6 +81,8 @@ from deeptracy.store.models import (
 log = logging.getLogger(__name__)
 
 ANALYZER = "osv"  # monitoring reads the same advisory database as the osv analyzer
+_MONITOR = FindingOrigin.MONITOR.value
+_PENDING = DeliveryState.PENDING.value
 _NAMES_PER_QUERY = 500
 _IDS_PER_QUERY = 5000  # ids per IN list (SQLite allows 32,766 parameters)
 _SUCCESSFUL = (ScanState.DONE, ScanState.SAME_DEPS_AS_PREVIOUS)
@@ -710,7 +712,7 @@ def _apply(
                     values["summary"], values["severity"], values["score"], values["vector"],
                     values["fixed_json"], values["matched_range"], values["exact"],
                     values["admits_unaffected"], ecosystem, name, norm, version, declared, purl,
-                    direct, scope, locations, _ANALYZERS_JSON, FindingOrigin.MONITOR.value,
+                    direct, scope, locations, _ANALYZERS_JSON, _MONITOR,
                     now, now, None, None, as_json(suppression),
                 )
             )  # fmt: skip
@@ -730,7 +732,7 @@ def _apply(
                         "purl": purl,
                         "fixed": values["fixed"][:10],
                         "source": source or None,
-                        "origin": FindingOrigin.MONITOR.value,
+                        "origin": _MONITOR,
                         "closed_reason": None,
                     }
                 )
@@ -885,7 +887,7 @@ def _notifications(
                 channel.type,
                 channel.id,
                 channel_label(channel)[:255],
-                DeliveryState.PENDING.value,
+                _PENDING,
                 0,
                 now,
                 now,
