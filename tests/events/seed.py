@@ -165,7 +165,9 @@ def make_scan(
         row = session.query(Branch).filter_by(project_id=project.id, name=branch).one_or_none()
         if row is None:
             session.add(
-                Branch(project_id=project.id, name=branch, latest_scan_id=scan.id, last_scan_at=created)
+                Branch(
+                    project_id=project.id, name=branch, latest_scan_id=scan.id, last_scan_at=created
+                )
             )
         else:
             row.latest_scan_id = scan.id

@@ -89,11 +89,27 @@ def test_another_server_key_cannot_open_the_channels(
 @pytest.mark.parametrize(
     ("channel", "message"),
     [
-        ({"type": "slack", "url": "http://hooks.slack.com/x"}, r"channels\[0\]\.url: must be an https:// URL \(plain http:// needs ALLOW_HTTP_NOTIFICATIONS\)"),
-        ({"type": "slack", "url": "ftp://hooks.slack.com/x"}, r"channels\[0\]\.url: must be an https:// URL"),
-        ({"type": "slack", "url": "https://user:pw@hooks.slack.com/x"}, r"must not carry a user name or password"),
-        ({"type": "slack", "url": "https://127.0.0.1/hook"}, r"127\.0\.0\.1 is a loopback, private or link-local address"),
-        ({"type": "slack", "url": "https://169.254.169.254/latest"}, r"169\.254\.169\.254 is a loopback"),
+        (
+            {"type": "slack", "url": "http://hooks.slack.com/x"},
+            r"channels\[0\]\.url: must be an https:// URL "
+            r"\(plain http:// needs ALLOW_HTTP_NOTIFICATIONS\)",
+        ),
+        (
+            {"type": "slack", "url": "ftp://hooks.slack.com/x"},
+            r"channels\[0\]\.url: must be an https:// URL",
+        ),
+        (
+            {"type": "slack", "url": "https://user:pw@hooks.slack.com/x"},
+            r"must not carry a user name or password",
+        ),
+        (
+            {"type": "slack", "url": "https://127.0.0.1/hook"},
+            r"127\.0\.0\.1 is a loopback, private or link-local address",
+        ),
+        (
+            {"type": "slack", "url": "https://169.254.169.254/latest"},
+            r"169\.254\.169\.254 is a loopback",
+        ),
         ({"type": "slack", "url": "https://localhost:8080/x"}, r"localhost is a loopback"),
         ({"type": "slack", "url": "https://[::1]/x"}, r"::1 is a loopback"),
         ({"type": "slack", "url": "https://10.1.2.3/x"}, r"10\.1\.2\.3 is a loopback"),
@@ -105,12 +121,27 @@ def test_another_server_key_cannot_open_the_channels(
         ({"type": "slack"}, r"channels\[0\]\.url: required for a new slack channel"),
         ({"type": "webhook", "url": HOOK}, r"channels\[0\]\.secret: required for a new webhook"),
         ({"type": "webhook", "url": HOOK, "secret": "short"}, r"16 to 512 characters"),
-        ({"type": "email", "to": ["not-an-address"]}, r"channels\[0\]\.to\[0\]: 'not-an-address' is not an e-mail address"),
+        (
+            {"type": "email", "to": ["not-an-address"]},
+            r"channels\[0\]\.to\[0\]: 'not-an-address' is not an e-mail address",
+        ),
         ({"type": "email", "to": ["a@b.com\r\nBcc: x@y.com"]}, r"is not an e-mail address"),
-        ({"type": "email", "to": []}, r"channels\[0\]\.email\.to: List should have at least 1 item"),
-        ({"type": "pager", "url": SLACK}, r"channels\[0\]: Input tag 'pager' found using 'type' does not match"),
-        ({"type": "slack", "url": SLACK, "channel": "#x"}, r"channels\[0\]\.slack\.channel: Extra inputs are not permitted"),
-        ({"type": "slack", "url": SLACK, "id": "nope"}, r"channels\[0\]\.id: no slack channel 'nope' on this project"),
+        (
+            {"type": "email", "to": []},
+            r"channels\[0\]\.email\.to: List should have at least 1 item",
+        ),
+        (
+            {"type": "pager", "url": SLACK},
+            r"channels\[0\]: Input tag 'pager' found using 'type' does not match",
+        ),
+        (
+            {"type": "slack", "url": SLACK, "channel": "#x"},
+            r"channels\[0\]\.slack\.channel: Extra inputs are not permitted",
+        ),
+        (
+            {"type": "slack", "url": SLACK, "id": "nope"},
+            r"channels\[0\]\.id: no slack channel 'nope' on this project",
+        ),
     ],
 )
 def test_invalid_channels_are_refused_precisely(
@@ -137,7 +168,9 @@ def test_too_many_channels_and_recipients(notify_settings: Settings, vault: Vaul
         )
 
 
-def test_http_and_private_hosts_need_their_settings(notify_settings: Settings, vault: Vault) -> None:
+def test_http_and_private_hosts_need_their_settings(
+    notify_settings: Settings, vault: Vault
+) -> None:
     project = Project(name="shop", channels=[])
     shown = set_channels(
         project, notify_settings, vault, [{"type": "slack", "url": "http://127.0.0.1:9/hook"}]
@@ -198,7 +231,9 @@ def test_redacted_url_shows_host_and_last_four() -> None:
     assert redacted_url("http://127.0.0.1:8080/a/very/long/path") == "127.0.0.1:8080/…path"
 
 
-def test_the_original_hook_fields_map_onto_channels(notify_settings: Settings, vault: Vault) -> None:
+def test_the_original_hook_fields_map_onto_channels(
+    notify_settings: Settings, vault: Vault
+) -> None:
     assert channels_from_original("NONE") == []
     assert channels_from_original(None, None, "dev@example.com") == [
         {"type": "email", "to": ["dev@example.com"]}
@@ -219,7 +254,10 @@ def test_the_original_hook_fields_map_onto_channels(notify_settings: Settings, v
         channels_from_original("IRC", "x")
     project = Project(name="shop", channels=[])
     shown = set_channels(
-        project, notify_settings, vault, channels_from_original("SLACK_EMAIL", SLACK, "a@example.com")
+        project,
+        notify_settings,
+        vault,
+        channels_from_original("SLACK_EMAIL", SLACK, "a@example.com"),
     )
     assert [c["type"] for c in shown] == ["slack", "email"]
 

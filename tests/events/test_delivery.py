@@ -75,10 +75,12 @@ def drain(
         deliver_due(database, settings)
         with database.session() as session:
             rows = list(session.scalars(select(Notification).order_by(Notification.id)))
-        if (until(rows) if until else all(r.state != DeliveryState.PENDING for r in rows)):
+        if until(rows) if until else all(r.state != DeliveryState.PENDING for r in rows):
             return rows
         if time.monotonic() > deadline:
-            raise AssertionError(f"still pending: {[(r.id, r.attempts, r.last_error) for r in rows]}")
+            raise AssertionError(
+                f"still pending: {[(r.id, r.attempts, r.last_error) for r in rows]}"
+            )
         time.sleep(0.02)
 
 
@@ -91,9 +93,13 @@ def test_slack_message_is_delivered_and_recorded(
     (row,) = drain(database, notify_settings)
     (request,) = receiver.requests_for(SLACK_PATH)
     body = request.json()
-    assert body["blocks"][0]["text"]["text"] == "shop@main: 2 new vulnerabilities (1 critical, 1 high)"
+    assert (
+        body["blocks"][0]["text"]["text"] == "shop@main: 2 new vulnerabilities (1 critical, 1 high)"
+    )
     assert request.header("Content-Type") == "application/json; charset=utf-8"
-    assert request.header("User-Agent", ).startswith("DeepTracy/")  # type: ignore[union-attr]
+    assert request.header(
+        "User-Agent",
+    ).startswith("DeepTracy/")  # type: ignore[union-attr]
     assert (row.state, row.attempts, row.response_status, row.last_error) == (
         DeliveryState.SENT,
         1,
@@ -120,7 +126,9 @@ def test_webhook_is_signed_with_the_channel_secret(
     (row,) = drain(database, notify_settings)
     (request,) = receiver.requests_for("/hook")
     assert webhook.verify(HOOK_SECRET, request.body, request.header(webhook.SIGNATURE_HEADER))
-    assert not webhook.verify("some-other-secret-xx", request.body, request.header(webhook.SIGNATURE_HEADER))
+    assert not webhook.verify(
+        "some-other-secret-xx", request.body, request.header(webhook.SIGNATURE_HEADER)
+    )
     assert request.header(webhook.EVENT_HEADER) == "scan_finished"
     assert request.header(webhook.DELIVERY_HEADER) == str(row.id)
     data = request.json()
@@ -174,9 +182,15 @@ def test_retry_state_is_recorded_between_attempts(
         assert (row.state, row.attempts, row.response_status) == (DeliveryState.PENDING, 1, 503)
         assert row.last_error == "HTTP 503: maintenance"
         assert row.next_attempt_at is not None
-        assert before + timedelta(seconds=0.15) <= row.next_attempt_at <= before + timedelta(seconds=1)
+        assert (
+            before + timedelta(seconds=0.15) <= row.next_attempt_at <= before + timedelta(seconds=1)
+        )
     # Not due yet: a round right away sends nothing.
-    assert deliver_due(database, notify_settings).to_dict() == {"sent": 0, "retrying": 0, "failed": 0}
+    assert deliver_due(database, notify_settings).to_dict() == {
+        "sent": 0,
+        "retrying": 0,
+        "failed": 0,
+    }
     assert len(receiver.requests_for("/hook")) == 1
 
 
@@ -211,7 +225,9 @@ def test_retry_after_is_capped(
     deliver_due(database, notify_settings, now=now)
     with database.session() as session:
         row = session.scalars(select(Notification)).one()
-    assert row.next_attempt_at == now + timedelta(seconds=notify_settings.notify_max_backoff_seconds)
+    assert row.next_attempt_at == now + timedelta(
+        seconds=notify_settings.notify_max_backoff_seconds
+    )
     assert row.last_error == "HTTP 429: rate_limited"
 
 
@@ -233,7 +249,10 @@ def test_gives_up_after_max_attempts(
         (Reply(404, body=b"no_team"), "HTTP 404: no_team"),
         (Reply(410, body=b"channel_is_archived"), "HTTP 410: channel_is_archived"),
         (Reply(400, body=b"invalid_payload"), "HTTP 400: invalid_payload"),
-        (Reply(301, {"Location": "https://elsewhere.example/"}), "HTTP 301: the URL redirects; give the final URL instead"),
+        (
+            Reply(301, {"Location": "https://elsewhere.example/"}),
+            "HTTP 301: the URL redirects; give the final URL instead",
+        ),
     ],
 )
 def test_permanent_failures_fail_at_once(
@@ -282,7 +301,9 @@ def test_refused_connections_are_retried(
     with database.session() as session:
         row = session.scalars(select(Notification)).one()
     assert row.state == DeliveryState.PENDING
-    assert row.last_error is not None and row.last_error.startswith("connection failed: ConnectError")
+    assert row.last_error is not None and row.last_error.startswith(
+        "connection failed: ConnectError"
+    )
 
 
 def test_private_addresses_are_refused_when_not_allowed(
@@ -305,10 +326,18 @@ def test_secrets_never_reach_logs_or_records(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    settings = notify_settings.model_copy(update={"notify_backoff_seconds": 0.05, "notify_timeout": 0.5})
+    settings = notify_settings.model_copy(
+        update={"notify_backoff_seconds": 0.05, "notify_timeout": 0.5}
+    )
     # A hostile receiver echoes what it got; another hangs; a third refuses connections.
-    receiver.script(SLACK_PATH, Reply(500, body=f"bad url {SLACK_PATH}".encode()), Reply(404, body=TOKEN.encode()))
-    receiver.script("/hook/" + TOKEN, Reply(200, delay=2), Reply(401, body=f"secret {HOOK_SECRET}?".encode()))
+    receiver.script(
+        SLACK_PATH,
+        Reply(500, body=f"bad url {SLACK_PATH}".encode()),
+        Reply(404, body=TOKEN.encode()),
+    )
+    receiver.script(
+        "/hook/" + TOKEN, Reply(200, delay=2), Reply(401, body=f"secret {HOOK_SECRET}?".encode())
+    )
     dead = HttpReceiver().start()
     dead_url = dead.url(f"/x/{TOKEN}")
     dead.stop()
@@ -341,13 +370,22 @@ def test_a_removed_channel_or_another_key_fails_cleanly(
         database,
         notify_settings,
         vault,
-        [{"type": "slack", "url": receiver.url("/a")}, {"type": "slack", "url": receiver.url("/b")}],
+        [
+            {"type": "slack", "url": receiver.url("/a")},
+            {"type": "slack", "url": receiver.url("/b")},
+        ],
     )
     with database.session() as session:
         project = session.get(Project, project_id)
         assert project is not None
-        set_channels(project, notify_settings, vault, [{"type": "slack", "url": receiver.url("/b")}])
-    rekeyed = notify_settings.model_copy(update={"secret_key": notify_settings.secret_key.__class__("an-entirely-different-server-key")})
+        set_channels(
+            project, notify_settings, vault, [{"type": "slack", "url": receiver.url("/b")}]
+        )
+    rekeyed = notify_settings.model_copy(
+        update={
+            "secret_key": notify_settings.secret_key.__class__("an-entirely-different-server-key")
+        }
+    )
     rows = drain(database, rekeyed)
     assert [(r.state, r.last_error) for r in rows] == [
         (DeliveryState.FAILED, "the channel was removed from the project"),
@@ -365,7 +403,9 @@ def test_two_senders_never_send_one_attempt_twice(
 ) -> None:
     db = Database(database_uri)
     paths = [f"/c{i}" for i in range(6)]
-    scan_event(db, notify_settings, vault, [{"type": "slack", "url": receiver.url(p)} for p in paths])
+    scan_event(
+        db, notify_settings, vault, [{"type": "slack", "url": receiver.url(p)} for p in paths]
+    )
     for path in paths:
         receiver.script(path, Reply(200, delay=0.1))
     others = [Database(database_uri) for _ in range(3)]
@@ -410,7 +450,9 @@ def test_the_delivery_loop_sends_when_woken(
 def test_backoff_doubles_with_jitter_and_is_capped(notify_settings: Settings) -> None:
     import random
 
-    settings = notify_settings.model_copy(update={"notify_backoff_seconds": 10, "notify_max_backoff_seconds": 100})
+    settings = notify_settings.model_copy(
+        update={"notify_backoff_seconds": 10, "notify_max_backoff_seconds": 100}
+    )
     rng = random.Random(1)
     delays = [backoff_delay(settings, attempt, rng) for attempt in (1, 2, 3, 4, 5)]
     for attempt, delay in zip((1, 2, 3), delays, strict=False):

@@ -60,7 +60,10 @@ def send_one(database: Database, settings: Settings, vault: Vault) -> Notificati
     with database.session() as session:
         project = make_project(session, name="shop")
         set_channels(
-            project, settings, vault, [{"type": "email", "to": ["dev@example.com", "sec@example.com"]}]
+            project,
+            settings,
+            vault,
+            [{"type": "email", "to": ["dev@example.com", "sec@example.com"]}],
         )
         scan = make_scan(
             session,
@@ -227,7 +230,11 @@ def test_an_untrusted_certificate_is_refused(
 
 
 def test_an_unreachable_server_is_retried(
-    database: Database, notify_settings: Settings, vault: Vault, servers: list[SmtpServer], tmp_path: Path
+    database: Database,
+    notify_settings: Settings,
+    vault: Vault,
+    servers: list[SmtpServer],
+    tmp_path: Path,
 ) -> None:
     server = start(servers, tmp_path)
     port = server.port
@@ -243,7 +250,10 @@ def test_an_unreachable_server_is_retried(
     )
     row = send_one(database, settings, vault)
     assert row.state == DeliveryState.PENDING
-    assert row.last_error == "SMTP connection failed: ConnectionRefusedError: [Errno 111] Connection refused"
+    assert (
+        row.last_error
+        == "SMTP connection failed: ConnectionRefusedError: [Errno 111] Connection refused"
+    )
 
 
 def test_missing_configuration_fails_at_once(

@@ -14,7 +14,6 @@ from deeptracy.events.external import DeltaError, apply_external_delta
 from deeptracy.events.history import list_events
 from deeptracy.store.db import Database
 from deeptracy.store.models import Advisory, AdvisoryRun, Finding
-from deeptracy.vault import Vault
 from tests.events.seed import finding, make_project, make_scan, pkg
 from tests.events.test_monitoring import import_dir
 from tests.support.osv_records import affected, osv, rng
@@ -34,7 +33,9 @@ def open_ids(database: Database, scan_id: str) -> list[str]:
     with database.session() as session:
         return sorted(
             session.scalars(
-                select(Finding.advisory_id).where(Finding.scan_id == scan_id, Finding.closed_at.is_(None))
+                select(Finding.advisory_id).where(
+                    Finding.scan_id == scan_id, Finding.closed_at.is_(None)
+                )
             )
         )
 
@@ -78,7 +79,12 @@ def test_invalid_records_refuse_the_whole_delta(
         apply_external_delta(
             database,
             notify_settings,
-            records=[good, {"id": "GHSA-bad1"}, "not an object", {"id": "x y", "modified": "2024-01-01T00:00:00Z"}],
+            records=[
+                good,
+                {"id": "GHSA-bad1"},
+                "not an object",
+                {"id": "x y", "modified": "2024-01-01T00:00:00Z"},
+            ],
         )
     assert caught.value.problems == (
         "records[1] (GHSA-bad1): modified: missing",
@@ -99,8 +105,12 @@ def test_rechecking_ids_runs_monitoring_for_their_packages(
         database,
         tmp_path / "base",
         [
-            osv("GHSA-ji01", affected("PyPI", "jinja2", rng(("introduced", "0"), ("fixed", "2.11")))),
-            osv("GHSA-py01", affected("PyPI", "pyyaml", rng(("introduced", "0"), ("fixed", "5.4")))),
+            osv(
+                "GHSA-ji01", affected("PyPI", "jinja2", rng(("introduced", "0"), ("fixed", "2.11")))
+            ),
+            osv(
+                "GHSA-py01", affected("PyPI", "pyyaml", rng(("introduced", "0"), ("fixed", "5.4")))
+            ),
         ],
     )
     # The scan missed GHSA-py01 (say it ran before the import): a recheck finds it.
@@ -131,6 +141,8 @@ def test_unknown_ids_and_empty_requests_are_refused(
     with pytest.raises(DeltaError, match=r"advisory_ids\[1\]: not an advisory id"):
         apply_external_delta(database, notify_settings, advisory_ids=["GHSA-1", ""])
     with pytest.raises(DeltaError, match="at most 1000 advisory ids"):
-        apply_external_delta(database, notify_settings, advisory_ids=[f"X-{i}" for i in range(1001)])
+        apply_external_delta(
+            database, notify_settings, advisory_ids=[f"X-{i}" for i in range(1001)]
+        )
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(AdvisoryRun)) == 0

@@ -64,7 +64,9 @@ def counts(**values: int) -> dict[str, int]:
     return {s.value: values.get(s.value.lower(), 0) for s in Severity}
 
 
-def finished(new: list[dict[str, Any]], top: list[dict[str, Any]] | None = None, **c: int) -> EventInfo:
+def finished(
+    new: list[dict[str, Any]], top: list[dict[str, Any]] | None = None, **c: int
+) -> EventInfo:
     new_counts: dict[str, int] = {}
     for e in new:
         new_counts[e["severity"]] = new_counts.get(e["severity"], 0) + 1
@@ -88,12 +90,13 @@ def test_scan_titles(settings: Settings) -> None:
     assert message.title == "shop@main: 2 new critical vulnerabilities"
     assert message.subject == "[DeepTracy] shop@main: 2 new critical vulnerabilities"
     assert message.summary == (
-        "The scan of shop@main at 0123456789ab found 3 vulnerabilities in 120 packages; "
-        "2 are new."
+        "The scan of shop@main at 0123456789ab found 3 vulnerabilities in 120 packages; 2 are new."
     )
     assert [s for s, n in message.counts if n] == [Severity.CRITICAL, Severity.LOW]
 
-    mixed = finished([entry("A", "HIGH"), entry("B", "CRITICAL"), entry("C", "HIGH")], high=2, critical=1)
+    mixed = finished(
+        [entry("A", "HIGH"), entry("B", "CRITICAL"), entry("C", "HIGH")], high=2, critical=1
+    )
     message = build_message(mixed, PROJECT, settings)
     assert message.title == "shop@main: 3 new vulnerabilities (1 critical, 2 high)"
     assert [f.advisory_id for f in message.findings] == ["B", "A", "C"]  # most severe first
@@ -122,7 +125,12 @@ def test_scan_titles(settings: Settings) -> None:
 
 
 def test_minimum_severity_filters_the_list_not_the_counts(settings: Settings) -> None:
-    scan = finished([entry("A", "CRITICAL"), entry("B", "LOW"), entry("C", "UNKNOWN")], critical=1, low=1, unknown=1)
+    scan = finished(
+        [entry("A", "CRITICAL"), entry("B", "LOW"), entry("C", "UNKNOWN")],
+        critical=1,
+        low=1,
+        unknown=1,
+    )
     message = build_message(scan, PROJECT, settings, Severity.HIGH)
     assert message.title == "shop@main: 1 new critical vulnerability"
     assert [f.advisory_id for f in message.findings] == ["A"]
@@ -170,9 +178,13 @@ def test_dashboard_link_needs_public_url(settings: Settings, notify_settings: Se
 
 
 def test_main_alias_prefers_the_cve(settings: Settings) -> None:
-    message = build_message(finished([entry("GHSA-x", aliases=["PYSEC-1", "CVE-2024-9"])], high=1), PROJECT, settings)
+    message = build_message(
+        finished([entry("GHSA-x", aliases=["PYSEC-1", "CVE-2024-9"])], high=1), PROJECT, settings
+    )
     assert message.findings[0].alias == "CVE-2024-9"
-    message = build_message(finished([entry("GHSA-x", aliases=["PYSEC-1"])], high=1), PROJECT, settings)
+    message = build_message(
+        finished([entry("GHSA-x", aliases=["PYSEC-1"])], high=1), PROJECT, settings
+    )
     assert message.findings[0].alias == "PYSEC-1"
 
 
@@ -206,13 +218,19 @@ def test_slack_block_kit_escapes_and_respects_limits(notify_settings: Settings) 
         "<https://deeptracy.example.com/projects/p-1/scans/s-1|Open in DeepTracy>"
     )
     finding_block = blocks[4]["text"]["text"]
-    assert finding_block.startswith("🟥 *CRITICAL* `pkg0'&lt;b&gt;` `3.2.0` · GHSA-0000 (CVE-2024-0001)")
+    assert finding_block.startswith(
+        "🟥 *CRITICAL* `pkg0'&lt;b&gt;` `3.2.0` · GHSA-0000 (CVE-2024-0001)"
+    )
     assert "No fixed version yet" in finding_block
     assert payload["unfurl_links"] is False
 
 
 def test_slack_counts_and_fixed_versions(settings: Settings) -> None:
-    message = build_message(finished([entry("A", "CRITICAL", fixed=["3.2.1", "4.0"])], critical=1, high=2), PROJECT, settings)
+    message = build_message(
+        finished([entry("A", "CRITICAL", fixed=["3.2.1", "4.0"])], critical=1, high=2),
+        PROJECT,
+        settings,
+    )
     payload = slack.render(message, top=10)
     fields = payload["blocks"][1]["fields"]
     assert fields == [
@@ -240,7 +258,9 @@ def test_teams_card_keeps_outside_text_out_of_markdown(notify_settings: Settings
 
 def test_webhook_payload_schema(notify_settings: Settings) -> None:
     message = build_message(
-        finished([entry("GHSA-1", "CRITICAL", score=9.8), entry("GHSA-2", "LOW")], critical=1, low=1),
+        finished(
+            [entry("GHSA-1", "CRITICAL", score=9.8), entry("GHSA-2", "LOW")], critical=1, low=1
+        ),
         PROJECT,
         notify_settings,
     )
@@ -256,7 +276,11 @@ def test_webhook_payload_schema(notify_settings: Settings) -> None:
             "title": "shop@main: 2 new vulnerabilities (1 critical, 1 low)",
             "summary": message.summary,
         },
-        "project": {"id": "p-1", "name": "shop", "repository": "https://git.example.com/acme/shop.git"},
+        "project": {
+            "id": "p-1",
+            "name": "shop",
+            "repository": "https://git.example.com/acme/shop.git",
+        },
         "branch": "main",
         "commit": "0123456789abcdef",
         "scan_id": "s-1",
@@ -296,7 +320,9 @@ def test_webhook_payload_schema(notify_settings: Settings) -> None:
 
 def test_email_has_both_parts_escaped_html_and_one_line_subject(notify_settings: Settings) -> None:
     message = hostile_message(notify_settings, many=12)
-    email = email_notifier.render(message, notify_settings, ("dev@example.com",), "deeptracy@example.com")
+    email = email_notifier.render(
+        message, notify_settings, ("dev@example.com",), "deeptracy@example.com"
+    )
     assert email["Subject"].startswith("[DeepTracy] shop <!here> xxx")
     assert "\n" not in email["Subject"]
     assert email["To"] == "dev@example.com"
@@ -329,4 +355,6 @@ def test_every_kind_renders_everywhere(kind: EventKind, notify_settings: Setting
     assert slack.render(message, 10)["blocks"]
     assert teams.render(message, 10)["attachments"]
     assert json.loads(webhook.render(message, "1"))["event"]["kind"] == kind.value
-    assert email_notifier.render(message, notify_settings, ("a@example.com",), "b@example.com")["Subject"]
+    assert email_notifier.render(message, notify_settings, ("a@example.com",), "b@example.com")[
+        "Subject"
+    ]

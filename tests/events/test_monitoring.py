@@ -56,7 +56,12 @@ RUN2 = [
         modified="2024-02-01T00:00:00Z",
     ),
     # New: a declared-only requirement overlaps it.
-    osv("GHSA-wz01", affected("PyPI", "werkzeug", fixed("2.2.3")), modified="2024-02-01T00:00:00Z", **ghsa("HIGH")),
+    osv(
+        "GHSA-wz01",
+        affected("PyPI", "werkzeug", fixed("2.2.3")),
+        modified="2024-02-01T00:00:00Z",
+        **ghsa("HIGH"),
+    ),
     # Modified: the range no longer covers requests 2.25.0.
     osv(
         "PYSEC-rq01",
@@ -116,13 +121,20 @@ def import_dir(database: Database, root: Path, records: list[dict[str, Any]]) ->
 def seed(database: Database, settings: Settings, vault: Vault) -> World:
     with database.session() as session:
         shop = make_project(session, "shop", policy="new")
-        set_channels(shop, settings, vault, [{"type": "webhook", "url": "http://127.0.0.1:9/h", "secret": "x" * 20}])
+        set_channels(
+            shop,
+            settings,
+            vault,
+            [{"type": "webhook", "url": "http://127.0.0.1:9/h", "secret": "x" * 20}],
+        )
         blog = make_project(session, "blog", policy="always")
         set_channels(blog, settings, vault, [{"type": "slack", "url": "http://127.0.0.1:9/s"}])
         legacy = make_project(session, "legacy", monitored=False)
         gosvc = make_project(session, "gosvc")
 
-        shop_old = make_scan(session, shop, "main", [DJANGO, OLD_URLLIB3], [finding("GHSA-dj01", DJANGO)])
+        shop_old = make_scan(
+            session, shop, "main", [DJANGO, OLD_URLLIB3], [finding("GHSA-dj01", DJANGO)]
+        )
         inventory = make_inventory(session, [DJANGO, FLASK, REQUESTS, LODASH])
         shop_findings = [
             finding("GHSA-dj01", DJANGO, "HIGH", fixed=["3.2.5"]),
@@ -134,15 +146,22 @@ def seed(database: Database, settings: Settings, vault: Vault) -> World:
         # release shares the inventory; its flask finding was also reported by another analyzer.
         release_findings = [dict(f) for f in shop_findings]
         release_findings[1]["analyzers"] = ["other", "osv"]
-        shop_release = make_scan(session, shop, "release", inventory=inventory, findings=release_findings)
+        shop_release = make_scan(
+            session, shop, "release", inventory=inventory, findings=release_findings
+        )
         blog_main = make_scan(
             session,
             blog,
             "main",
             [DJANGO, URLLIB3, WERKZEUG, LODASH],
-            [finding("GHSA-dj01", DJANGO), finding("GHSA-lo01", LODASH, "CRITICAL", suppression=SUPPRESSED)],
+            [
+                finding("GHSA-dj01", DJANGO),
+                finding("GHSA-lo01", LODASH, "CRITICAL", suppression=SUPPRESSED),
+            ],
         )
-        legacy_main = make_scan(session, legacy, "main", [OLD_URLLIB3, FLASK], [finding("GHSA-fl01", FLASK, "MEDIUM")])
+        legacy_main = make_scan(
+            session, legacy, "main", [OLD_URLLIB3, FLASK], [finding("GHSA-fl01", FLASK, "MEDIUM")]
+        )
         gosvc_main = make_scan(session, gosvc, "main", [GOPKG], [])
         return World(
             shop.id, blog.id, legacy.id, gosvc.id,
@@ -198,7 +217,9 @@ def test_a_delta_adds_and_closes_exactly_what_changed(
     database: Database, notify_settings: Settings, world: World, tmp_path: Path
 ) -> None:
     process_pending_runs(database, notify_settings)
-    before = {s: open_findings(database, s) for s in (world.shop_old, world.legacy_main, world.gosvc_main)}
+    before = {
+        s: open_findings(database, s) for s in (world.shop_old, world.legacy_main, world.gosvc_main)
+    }
     run2 = import_dir(database, tmp_path / "run2", RUN2)
     summary = process_pending_runs(database, notify_settings)
     (run,) = summary.runs
@@ -207,7 +228,10 @@ def test_a_delta_adds_and_closes_exactly_what_changed(
     assert (run.branches_changed, run.events) == (3, 3)
 
     # shop/main: requests no longer covered, flask withdrawn; django and lodash stay.
-    assert sorted(open_findings(database, world.shop_main)) == ["Django:GHSA-dj01", "lodash:GHSA-lo01"]
+    assert sorted(open_findings(database, world.shop_main)) == [
+        "Django:GHSA-dj01",
+        "lodash:GHSA-lo01",
+    ]
     assert closed_findings(database, world.shop_main) == {
         "Flask:GHSA-fl01": "advisory withdrawn",
         "requests:PYSEC-rq01": "advisory no longer covers 2.25.0",
@@ -284,7 +308,9 @@ def test_a_delta_adds_and_closes_exactly_what_changed(
     # Notifications by policy: blog (always) is told of its new findings; shop ("new") is not
     # told about closed ones.
     with database.session() as session:
-        assert [n.event_id for n in list_notifications(session, project_id=world.blog)] == [blog_new.id]
+        assert [n.event_id for n in list_notifications(session, project_id=world.blog)] == [
+            blog_new.id
+        ]
         assert list_notifications(session, project_id=world.shop) == []
     assert run.notifications == 1
 
@@ -368,6 +394,7 @@ def test_triage_decisions_apply_to_findings_monitoring_adds(
         )
     import_dir(database, tmp_path / "run2", RUN2)
     (run,) = process_pending_runs(database, notify_settings).runs
+    assert run.findings_added == 2  # urllib3 (suppressed by the triage) and werkzeug
     urllib3 = open_findings(database, world.blog_main)["urllib3:GHSA-ul01"]
     assert urllib3.suppression is not None
     assert urllib3.suppression["source"] == "triage"
@@ -402,7 +429,9 @@ def test_unreadable_versions_close_nothing(
     weird = pkg("PyPI", "requests", "not a version!")
     with database.session() as session:
         project = make_project(session, "weird")
-        scan = make_scan(session, project, "main", [weird], [finding("PYSEC-rq01", weird, "MEDIUM")])
+        scan = make_scan(
+            session, project, "main", [weird], [finding("PYSEC-rq01", weird, "MEDIUM")]
+        )
         scan_id = scan.id
     import_dir(database, tmp_path / "run1", RUN1)
     import_dir(database, tmp_path / "run2", RUN2)
@@ -424,3 +453,32 @@ def test_scans_without_counts_are_recounted(
     total, counts = scan_totals(database, world.blog_main)
     assert total == 3  # django, urllib3, werkzeug (lodash is suppressed)
     assert counts == {"CRITICAL": 0, "HIGH": 3, "MEDIUM": 0, "LOW": 0, "NONE": 0, "UNKNOWN": 0}
+
+
+def test_a_package_stated_by_two_files_gets_a_finding_in_each(
+    database: Database, notify_settings: Settings, tmp_path: Path
+) -> None:
+    in_app = pkg("PyPI", "urllib3", "1.26.0", source="app/requirements.txt", line=3)
+    in_tools = pkg("PyPI", "urllib3", "1.26.0", source="tools/requirements.txt", line=7)
+    with database.session() as session:
+        project = make_project(session, "mono")
+        scan_id = make_scan(session, project, "main", [in_app, in_tools], []).id
+    import_dir(database, tmp_path / "run2", RUN2)
+    (run,) = process_pending_runs(database, notify_settings).runs
+    assert run.findings_added == 2
+    with database.session() as session:
+        rows = session.scalars(select(Finding).where(Finding.scan_id == scan_id)).all()
+        assert sorted((r.advisory_id, r.locations[0]["path"]) for r in rows) == [
+            ("GHSA-ul01", "app/requirements.txt"),
+            ("GHSA-ul01", "tools/requirements.txt"),
+        ]
+        (event,) = list_events(session, project.id)
+    assert [f["source"] for f in event.payload["findings"]] == [
+        "app/requirements.txt",
+        "tools/requirements.txt",
+    ]
+    # Run again (a recheck of the same advisories): both are covered, nothing is added.
+    from deeptracy.events.external import apply_external_delta
+
+    again = apply_external_delta(database, notify_settings, advisory_ids=["GHSA-ul01"])
+    assert [r.findings_added for r in again.monitoring.runs] == [0]

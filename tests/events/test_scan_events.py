@@ -28,9 +28,7 @@ def project_with_channel(
 ) -> str:
     with database.session() as session:
         project = make_project(session, policy=policy, min_severity=minimum)
-        set_channels(
-            project, settings, vault, [{"type": "slack", "url": "http://127.0.0.1:9/x"}]
-        )
+        set_channels(project, settings, vault, [{"type": "slack", "url": "http://127.0.0.1:9/x"}])
         return project.id
 
 
@@ -48,7 +46,9 @@ def notifications(database: Database, event_id: int) -> int:
     with database.session() as session:
         return int(
             session.scalar(
-                select(func.count()).select_from(Notification).where(Notification.event_id == event_id)
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.event_id == event_id)
             )
             or 0
         )
@@ -78,7 +78,14 @@ def test_first_scan_makes_every_active_finding_new(
     assert (event.branch, event.scan_id) == ("main", scan_id)
     assert payload["total_vulnerabilities"] == 2
     assert payload["suppressed"] == 1
-    assert payload["counts"] == {"CRITICAL": 1, "HIGH": 1, "MEDIUM": 0, "LOW": 0, "NONE": 0, "UNKNOWN": 0}
+    assert payload["counts"] == {
+        "CRITICAL": 1,
+        "HIGH": 1,
+        "MEDIUM": 0,
+        "LOW": 0,
+        "NONE": 0,
+        "UNKNOWN": 0,
+    }
     assert payload["new_count"] == 2
     assert [e["advisory_id"] for e in payload["new"]] == ["GHSA-2", "GHSA-1"]
     assert payload["new"][1]["package"] == "Django"
@@ -87,7 +94,9 @@ def test_first_scan_makes_every_active_finding_new(
     assert payload["state"] == "DONE"
 
 
-def test_the_event_is_recorded_once(database: Database, notify_settings: Settings, vault: Vault) -> None:
+def test_the_event_is_recorded_once(
+    database: Database, notify_settings: Settings, vault: Vault
+) -> None:
     project_id = project_with_channel(database, notify_settings, vault)
     scan_id = add_scan(database, project_id, [finding("GHSA-1", DJANGO)])
     first = on_scan_finished(database, notify_settings, scan_id)
@@ -135,7 +144,9 @@ def test_policy_new_without_new_findings_records_but_does_not_notify(
     database: Database, notify_settings: Settings, vault: Vault
 ) -> None:
     project_id = project_with_channel(database, notify_settings, vault)
-    on_scan_finished(database, notify_settings, add_scan(database, project_id, [finding("GHSA-1", DJANGO)]))
+    on_scan_finished(
+        database, notify_settings, add_scan(database, project_id, [finding("GHSA-1", DJANGO)])
+    )
     outcome = on_scan_finished(
         database, notify_settings, add_scan(database, project_id, [finding("GHSA-1", DJANGO)])
     )
@@ -179,7 +190,9 @@ def test_policy_decides_what_is_sent(
     outcome = on_scan_finished(database, notify_settings, scan_id)
     assert outcome.created
     assert bool(outcome.notification_ids) is notified
-    assert outcome.kind is (EventKind.SCAN_FAILED if state == ScanState.FAILED else EventKind.SCAN_FINISHED)
+    assert outcome.kind is (
+        EventKind.SCAN_FAILED if state == ScanState.FAILED else EventKind.SCAN_FINISHED
+    )
 
 
 def test_failed_scan_event(database: Database, notify_settings: Settings, vault: Vault) -> None:
@@ -228,7 +241,9 @@ def test_events_are_listed_newest_first_with_filters(
     with database.session() as session:
         assert [e.id for e in list_events(session, project_id)] == ids[::-1]
         assert [e.id for e in list_events(session, project_id, branch="main")] == [ids[2], ids[0]]
-        assert [e.id for e in list_events(session, project_id, before_id=ids[2], limit=1)] == [ids[1]]
+        assert [e.id for e in list_events(session, project_id, before_id=ids[2], limit=1)] == [
+            ids[1]
+        ]
         assert list_events(session, project_id, kinds=["scan_failed"]) == []
         assert list_events(session, "other-project") == []
         as_dict = list_events(session, project_id)[0].to_dict()

@@ -167,7 +167,12 @@ def cycle_world(
     import_dir(
         database,
         source,
-        [osv("GHSA-aa01", affected("PyPI", "django", rng(("introduced", "0"), ("fixed", "3.2.5"))))],
+        [
+            osv(
+                "GHSA-aa01",
+                affected("PyPI", "django", rng(("introduced", "0"), ("fixed", "3.2.5"))),
+            )
+        ],
     )
     with database.session() as session:
         project = make_project(session, "shop", policy="new")
@@ -175,7 +180,13 @@ def cycle_world(
         django = pkg("PyPI", "Django", "3.2.0")
         from tests.events.seed import finding
 
-        scan = make_scan(session, project, "main", [django, pkg("PyPI", "urllib3", "1.26.0")], [finding("GHSA-aa01", django)])
+        scan = make_scan(
+            session,
+            project,
+            "main",
+            [django, pkg("PyPI", "urllib3", "1.26.0")],
+            [finding("GHSA-aa01", django)],
+        )
         return scan.id
 
 
@@ -209,7 +220,10 @@ def test_a_cycle_syncs_monitors_and_delivers(
     assert summary is not None
     (synced,) = summary.synced
     assert (synced.kind, synced.new) == ("sync", ("GHSA-ul01",))
-    assert [r.run_id for r in summary.monitoring.runs] == [1, synced.run_id]  # the import, then the sync
+    assert [r.run_id for r in summary.monitoring.runs] == [
+        1,
+        synced.run_id,
+    ]  # the import, then the sync
     assert summary.monitoring.findings_added == 1
     assert summary.delivery.sent == 1
     assert summary.errors == () and summary.sync_failures == ()
@@ -290,4 +304,7 @@ def test_interval_zero_disables_the_scheduler(database: Database, settings: Sett
     scheduler.start()
     scheduler.stop()
     assert scheduler.cycles == []
-    assert SyncScheduler(database, settings.model_copy(update={"advisory_sync_interval": 5})).interval == 300
+    assert (
+        SyncScheduler(database, settings.model_copy(update={"advisory_sync_interval": 5})).interval
+        == 300
+    )

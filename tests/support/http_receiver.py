@@ -63,9 +63,7 @@ class HttpReceiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 reply = receiver._record(
-                    Received(
-                        "POST", self.path, dict(self.headers.items()), body, time.monotonic()
-                    )
+                    Received("POST", self.path, dict(self.headers.items()), body, time.monotonic())
                 )
                 if reply.delay:
                     time.sleep(reply.delay)

@@ -94,7 +94,9 @@ class _Handler:
 
     async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
         self.server._deliver(
-            Delivered(envelope.mail_from, tuple(envelope.rcpt_tos), bytes(envelope.original_content))
+            Delivered(
+                envelope.mail_from, tuple(envelope.rcpt_tos), bytes(envelope.original_content)
+            )
         )
         return "250 OK"
 
