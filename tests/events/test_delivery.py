@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -315,6 +316,38 @@ def test_private_addresses_are_refused_when_not_allowed(
     (row,) = drain(database, strict)
     assert row.state == DeliveryState.FAILED
     assert row.last_error == "refused: 127.0.0.1 is a loopback, private or link-local address"
+    assert receiver.requests == []
+
+
+def _loopback_alias() -> str | None:
+    """A host name other than localhost that /etc/hosts maps to a loopback address."""
+    try:
+        lines = Path("/etc/hosts").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split("#", 1)[0].split()
+        if fields and fields[0].startswith("127."):
+            for name in fields[1:]:
+                if name != "localhost" and not name.endswith(".localhost"):
+                    return name
+    return None
+
+
+def test_names_resolving_to_private_addresses_are_refused(
+    database: Database, notify_settings: Settings, vault: Vault, receiver: HttpReceiver
+) -> None:
+    alias = _loopback_alias()
+    if alias is None:
+        pytest.skip("/etc/hosts maps no other name to a loopback address")
+    url = f"http://{alias}:{receiver.port}/hook"
+    scan_event(database, notify_settings, vault, [{"type": "slack", "url": url}])
+    strict = notify_settings.model_copy(update={"notify_allow_private_hosts": False})
+    (row,) = drain(database, strict)
+    assert row.state == DeliveryState.FAILED
+    assert row.last_error == (
+        f"refused: {alias} resolves to 127.0.0.1, a loopback, private or link-local address"
+    )
     assert receiver.requests == []
 
 

@@ -265,3 +265,45 @@ def test_missing_configuration_fails_at_once(
         1,
         "e-mail is not configured: set EMAIL_SMTP_SERVER and EMAIL_FROM",
     )
+
+
+def test_refused_recipients(
+    database: Database,
+    notify_settings: Settings,
+    vault: Vault,
+    servers: list[SmtpServer],
+    tmp_path: Path,
+) -> None:
+    server = start(servers, tmp_path)
+    server.refuse["sec@example.com"] = "550 5.1.1 no such user"
+    row = send_one(database, mail_settings(notify_settings, server), vault)
+    # One of two refused: sent to the other, the refusal noted.
+    assert (row.state, row.last_error) == (
+        DeliveryState.SENT,
+        "some recipients were refused: sec@example.com",
+    )
+    assert server.messages[0].rcpt_tos == ("dev@example.com",)
+
+
+@pytest.mark.parametrize(
+    ("reply", "state"),
+    [
+        ("550 5.1.1 no such user", DeliveryState.FAILED),
+        ("450 4.2.1 try later", DeliveryState.PENDING),
+    ],
+)
+def test_every_recipient_refused(
+    reply: str,
+    state: DeliveryState,
+    database: Database,
+    notify_settings: Settings,
+    vault: Vault,
+    servers: list[SmtpServer],
+    tmp_path: Path,
+) -> None:
+    server = start(servers, tmp_path)
+    server.refuse.update({"dev@example.com": reply, "sec@example.com": reply})
+    row = send_one(database, mail_settings(notify_settings, server), vault)
+    assert row.state == state
+    assert row.last_error == f"every recipient was refused: {reply}"
+    assert server.messages == []

@@ -4,6 +4,7 @@
     ... send to 127.0.0.1:server.port, trusting server.ca_file ...
     server.messages  # [Delivered(mail_from, rcpt_tos, message (email.message.EmailMessage))]
 
+`server.refuse[address] = "550 5.1.1 no such user"` refuses a recipient.
 `tls`: None (plain), "starttls" (offered and required before AUTH) or "ssl" (TLS from the first
 byte). The certificate is self-signed for 127.0.0.1 and localhost, generated with
 `cryptography` for each server.
@@ -92,6 +93,15 @@ class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
+    async def handle_RCPT(
+        self, smtp: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        refusal = self.server.refuse.get(address)
+        if refusal:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
         self.server._deliver(
             Delivered(
@@ -116,6 +126,8 @@ class SmtpServer:
         auth: tuple[str, str] | None = None,
     ) -> None:
         self.messages: list[Delivered] = []
+        # Recipients refused at RCPT with the given reply ("550 5.1.1 no such user").
+        self.refuse: dict[str, str] = {}
         self.logins: list[tuple[str, bool]] = []  # (user, accepted)
         self._lock = threading.Lock()
         self.port = _free_port()
