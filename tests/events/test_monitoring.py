@@ -482,3 +482,27 @@ def test_a_package_stated_by_two_files_gets_a_finding_in_each(
 
     again = apply_external_delta(database, notify_settings, advisory_ids=["GHSA-ul01"])
     assert [r.findings_added for r in again.monitoring.runs] == [0]
+
+
+def test_affected_branches_are_found_through_the_package_index(sqlite_uri: str) -> None:
+    """SQLite's plan starts from the (ecosystem, normalized_name, inventory_id) index and
+    reaches scans, branches and projects through their indexes: no table is scanned."""
+    from deeptracy.events.monitoring import _SQLITE_AFFECTED
+
+    db = Database(sqlite_uri)
+    with db.engine.connect() as conn:
+        plan = [
+            row[-1]
+            for row in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + _SQLITE_AFFECTED.format(marks="?, ?"),
+                ("PyPI", "django", "flask"),
+            )
+        ]
+    db.dispose()
+    assert plan[0].startswith("SEARCH ip USING INDEX ix_inventory_package_lookup")
+    assert plan[1:] == [
+        "SEARCH scan USING INDEX ix_scan_inventory_id (inventory_id=?)",
+        "SEARCH branch USING INDEX ix_branch_latest_scan_id (latest_scan_id=?)",
+        "SEARCH project USING INDEX sqlite_autoindex_project_1 (id=?)",
+    ]
+    assert not any(step.startswith("SCAN") for step in plan)

@@ -14,9 +14,10 @@ records touch), monitoring:
 3. loads a matcher over just those pairs and re-matches each distinct (package, version or
    declared requirement) once, however many branches share it;
 4. compares with the open findings of each branch's latest scan for those packages (same
-   ecosystem, normalized name, version, declared requirement and file):
+   ecosystem, normalized name, version and declared requirement):
    - a match for an advisory of the delta that no open finding covers (no shared advisory id
-     or alias) becomes a new finding on the latest scan: origin `monitor`, `found_at` and
+     or alias) becomes a new finding on the latest scan, one per package row (a package that
+     two files state gets one in each, as scans do): origin `monitor`, `found_at` and
      `first_seen_at` now. Matches that name each other (aliases) become one finding, under the
      primary id the merge uses (database ids before CVE ids, then alphabetical);
    - an open finding that shares an id with an advisory of the delta and that no current match
@@ -26,6 +27,10 @@ records touch), monitoring:
    - the scan's `total_vulnerabilities` and `severity_counts` follow;
 5. records one NEW_FINDINGS and/or one FINDINGS_CLOSED event per changed branch with the
    findings in its payload, and queues their notifications by each project's policy.
+
+Rows are written in bulk (`events.bulk`: COPY on PostgreSQL) and the hottest queries read the
+driver's cursor directly: a delta touching popular packages meets hundreds of thousands of
+package rows (bench/bench_monitoring.py).
 
 Suppressions: a suppressed open finding (a `.deeptracy.yml` rule or a triage decision) covers
 its ids like any open finding, so monitoring never adds it again as new. A new finding gets the
