@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -506,3 +507,65 @@ def test_affected_branches_are_found_through_the_package_index(sqlite_uri: str) 
         "SEARCH project USING INDEX sqlite_autoindex_project_1 (id=?)",
     ]
     assert not any(step.startswith("SCAN") for step in plan)
+
+
+def test_a_scan_that_ran_while_advisories_changed_catches_up(
+    database: Database, notify_settings: Settings, world: World, tmp_path: Path
+) -> None:
+    from deeptracy.events.scan_events import on_scan_finished
+
+    process_pending_runs(database, notify_settings)
+    # blog/main is being scanned again when run 2 arrives; monitoring applies run 2 to the
+    # branch's latest scan, which is still the previous one.
+    import_dir(database, tmp_path / "run2", RUN2)
+    process_pending_runs(database, notify_settings)
+    assert "urllib3:GHSA-ul01" in open_findings(database, world.blog_main)
+    # The new scan finishes with what its (older) matcher knew: no urllib3 finding.
+    with database.session() as session:
+        blog = session.get(Project, world.blog)
+        assert blog is not None
+        rescan = make_scan(
+            session,
+            blog,
+            "main",
+            [DJANGO, URLLIB3, WERKZEUG, LODASH],
+            [
+                finding("GHSA-dj01", DJANGO),
+                finding("GHSA-lo01", LODASH, "CRITICAL", suppression=SUPPRESSED),
+            ],
+        ).id
+    outcome = on_scan_finished(database, notify_settings, rescan)
+    assert outcome.caught_up is not None
+    assert outcome.caught_up.findings_added == 2  # urllib3 and werkzeug, from run 2
+    assert sorted(open_findings(database, rescan)) == [
+        "Django:GHSA-dj01",
+        "Werkzeug:GHSA-wz01",
+        "lodash:GHSA-lo01",
+        "urllib3:GHSA-ul01",
+    ]
+    with database.session() as session:
+        events = [e for e in list_events(session, world.blog) if e.scan_id == rescan]
+    assert sorted(e.kind for e in events) == ["new_findings", "scan_finished"]
+    scan_event = next(e for e in events if e.kind == "scan_finished")
+    assert scan_event.payload["new_count"] == 0  # the monitoring event announces them, once
+    # Idempotent: a retried hook adds nothing and records nothing more.
+    again = on_scan_finished(database, notify_settings, rescan)
+    assert again.caught_up is not None and again.caught_up.findings_added == 0
+    with database.session() as session:
+        assert len([e for e in list_events(session, world.blog) if e.scan_id == rescan]) == 2
+
+
+def test_a_scan_that_started_after_the_runs_has_nothing_to_catch_up(
+    database: Database, notify_settings: Settings, world: World
+) -> None:
+    from deeptracy.events.monitoring import catch_up_scan
+
+    process_pending_runs(database, notify_settings)
+    with database.session() as session:
+        scan = session.get(Scan, world.shop_main)
+        assert scan is not None
+        scan.started_at = datetime.now(UTC) + timedelta(minutes=5)
+    assert catch_up_scan(database, notify_settings, world.shop_main).runs == ()
+    # Older scans of a branch and unknown scans are left alone.
+    assert catch_up_scan(database, notify_settings, world.shop_old).runs == ()
+    assert catch_up_scan(database, notify_settings, "nope").runs == ()

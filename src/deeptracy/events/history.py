@@ -1,7 +1,7 @@
 """Recorded events and notifications as frozen values, for the API and the dashboard.
 
-Events are written once: `record_event` takes a dedupe key ("scan:<id>",
-"run:<id>:branch:<id>:new_findings") and returns the existing event when a retried task or a
+Events are written once: `record_event` takes a dedupe key ("scan:<scan>", and monitoring's
+"run:<run>:scan:<scan>:new_findings") and returns the existing event when a retried task or a
 second worker records the same thing again.
 
 Event payloads (stable; the API shows them as they are):

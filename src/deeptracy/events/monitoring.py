@@ -47,7 +47,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, any_, bindparam, cast, select, update
@@ -229,7 +229,7 @@ _SQLITE_AFFECTED = """
 
 
 def affected_packages(
-    session: Session, pairs: Iterable[tuple[str, str]]
+    session: Session, pairs: Iterable[tuple[str, str]], *, branch_id: int | None = None
 ) -> dict[Target, list[Occurrence]]:
     """Per monitored branch, the packages of its latest inventory that the pairs name.
 
@@ -249,19 +249,20 @@ def affected_packages(
                 rows = _raw_rows(session, sql, (ecosystem, *chunk))
             else:
                 rows = _raw_rows(session, _PG_AFFECTED, (ecosystem, list(chunk)))
-            for branch_id, scan_id, pid, norm, version, declared in rows:
-                by_branch[(branch_id, scan_id)].append((ecosystem, pid, norm, version, declared))
+            for branch, scan_id, pid, norm, version, declared in rows:
+                if branch_id is None or branch == branch_id:
+                    by_branch[(branch, scan_id)].append((ecosystem, pid, norm, version, declared))
     found: dict[Target, list[Occurrence]] = {}
     keys = sorted(by_branch)
     for chunk in _chunks(keys, _IDS_PER_QUERY):
         wanted = dict(chunk)
-        for branch_id, project_id, name in session.execute(
+        for branch, project_id, name in session.execute(
             select(Branch.id, Branch.project_id, Branch.name).where(
                 _among(session, Branch.id, wanted)
             )
         ):
-            scan_id = wanted[branch_id]
-            found[Target(branch_id, project_id, name, scan_id)] = by_branch[(branch_id, scan_id)]
+            scan_id = wanted[branch]
+            found[Target(branch, project_id, name, scan_id)] = by_branch[(branch, scan_id)]
     return found
 
 
@@ -576,13 +577,15 @@ class _Plan:
         counts[severity] = counts.get(severity, 0) + by
 
 
-def _plan(session: Session, matcher: Matcher, delta: Delta) -> _Plan:
+def _plan(
+    session: Session, matcher: Matcher, delta: Delta, *, branch_id: int | None = None
+) -> _Plan:
     changed_exact = {*delta.new, *delta.modified, *delta.withdrawn}
     changed = {i.casefold() for i in changed_exact}
     # Withdrawn now (a run processed late may see a later run's withdrawal).
     withdrawn = {i.casefold() for i in _withdrawn(session, sorted(changed_exact))}
     pairs = set(delta.packages)
-    packages = affected_packages(session, pairs)
+    packages = affected_packages(session, pairs, branch_id=branch_id)
     plan = _Plan(checked=len(packages))
     if not packages:
         return plan
@@ -808,7 +811,7 @@ def _record_events(
                 target.scan_id,
                 run_id,
                 kind.value,
-                f"run:{run_id}:branch:{target.branch_id}:{kind.value}",
+                f"run:{run_id}:scan:{target.scan_id}:{kind.value}",
                 summary,
                 as_json(payload),
                 now,
@@ -960,6 +963,72 @@ def process_run(
         outcome.seconds,
     )
     return outcome
+
+
+# A scan's matcher may lag the database by a moment (MatcherCache checks at most every second).
+_CATCH_UP_MARGIN = timedelta(seconds=30)
+
+
+def catch_up_scan(
+    db: Database, settings: Settings, scan_id: str, *, now: datetime | None = None
+) -> MonitorSummary:
+    """Bring a scan that just became its branch's latest up to date with the advisory runs
+    monitoring processed while it ran.
+
+    A scan matches with the advisories its matcher had loaded when it started; a run that
+    committed after that, and that monitoring processed while the branch's latest scan was
+    still the previous one, would otherwise never reach this scan. Each such run is applied to
+    this branch alone, exactly as monitoring applies it (its events name this scan); a run
+    the scan already saw finds everything covered and changes nothing. Call it after the
+    scan's own event is recorded (the scan-finished hook), so the findings it adds are
+    announced once, as monitoring's.
+    """
+    moment = now or utcnow()
+    with db.session() as session:
+        scan = session.get(Scan, scan_id)
+        if scan is None or scan.state not in _SUCCESSFUL:
+            return MonitorSummary()
+        branch = session.scalar(select(Branch).where(Branch.latest_scan_id == scan_id))
+        project = session.get(Project, scan.project_id)
+        if branch is None or project is None or not project.monitored:
+            return MonitorSummary()
+        since = (scan.started_at or scan.created_at) - _CATCH_UP_MARGIN
+        runs = list(
+            session.scalars(
+                select(AdvisoryRun.id)
+                .join(MonitorRun, MonitorRun.advisory_run_id == AdvisoryRun.id)
+                .where(AdvisoryRun.finished_at >= since)
+                .order_by(AdvisoryRun.id)
+            )
+        )
+        branch_id = branch.id
+    outcomes = []
+    for run_id in runs:
+        with db.session() as session:
+            delta = get_delta(session, run_id)
+        if delta is None or not delta.packages:
+            continue
+        started = time.perf_counter()
+        matcher = Matcher.load(db, keys=delta.packages)
+        try:
+            with db.session() as session:
+                plan = _plan(session, matcher, delta, branch_id=branch_id)
+                changed, events, notifications = _apply(session, settings, run_id, plan, moment)
+        except IntegrityError:  # a concurrent catch-up of this scan recorded the same events
+            continue
+        outcomes.append(
+            RunOutcome(
+                run_id=run_id,
+                branches_checked=plan.checked,
+                branches_changed=changed,
+                findings_added=len(plan.new),
+                findings_closed=len(plan.closed),
+                events=events,
+                notifications=notifications,
+                seconds=time.perf_counter() - started,
+            )
+        )
+    return MonitorSummary(tuple(outcomes))
 
 
 def pending_runs(session: Session) -> list[int]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +32,7 @@ from deeptracy.events.history import (
     severity_counts,
 )
 from deeptracy.events.messages import plural, vulnerabilities
+from deeptracy.events.monitoring import MonitorSummary, catch_up_scan
 from deeptracy.store.db import Database
 from deeptracy.store.enums import EventKind, ScanState
 from deeptracy.store.models import Finding, Notification, Project, Scan
@@ -48,6 +49,7 @@ class ScanEventOutcome:
     kind: EventKind | None
     created: bool  # False: the event existed already, or the scan is not finished
     notification_ids: tuple[int, ...] = ()
+    caught_up: MonitorSummary | None = None  # advisory runs applied to the scan afterwards
 
 
 def previous_successful_scan(session: Session, scan: Scan) -> str | None:
@@ -143,7 +145,26 @@ def on_scan_finished(
     previous_scan_id: str | None = None,
 ) -> ScanEventOutcome:
     """Record the scan's event and queue its notifications; a no-op for an unfinished scan,
-    and idempotent (a retried hook finds the event it recorded)."""
+    and idempotent (a retried hook finds the event it recorded).
+
+    A successful scan then catches up with the advisory runs monitoring processed while it ran
+    (`monitoring.catch_up_scan`): their findings are added to it and announced as monitoring
+    events, so an advisory that arrives during a scan is never lost.
+    """
+    outcome = _record_once(db, settings, scan_id, previous_scan_id)
+    if outcome.kind is EventKind.SCAN_FINISHED:
+        try:
+            summary = catch_up_scan(db, settings, scan_id)
+        except Exception:  # the scan's own event is recorded; the next run catches up too
+            log.exception("catching scan %s up with recent advisory runs failed", scan_id)
+        else:
+            outcome = replace(outcome, caught_up=summary)
+    return outcome
+
+
+def _record_once(
+    db: Database, settings: Settings, scan_id: str, previous_scan_id: str | None
+) -> ScanEventOutcome:
     try:
         return _record(db, settings, scan_id, previous_scan_id)
     except IntegrityError:  # a concurrent call recorded it first
