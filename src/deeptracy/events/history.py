@@ -45,7 +45,6 @@ SEVERITY_ORDER: tuple[Severity, ...] = (
     Severity.NONE,
     Severity.UNKNOWN,
 )
-_ORDER = {s: i for i, s in enumerate(SEVERITY_ORDER)}
 
 
 _BY_VALUE = {s.value: s for s in Severity}
@@ -65,6 +64,7 @@ def severity_of(value: object) -> Severity:
 
 _NAMES = frozenset(_BY_VALUE)
 _ORDER_NAMES = tuple(s.value for s in SEVERITY_ORDER)
+_NAME_ORDER = {name: i for i, name in enumerate(_ORDER_NAMES)}
 
 
 def severity_name(value: object) -> str:
@@ -109,7 +109,7 @@ def entry_sort_key(entry: Mapping[str, Any]) -> tuple[object, ...]:
     """Most severe first (then highest score), then package, version and advisory id."""
     score = entry.get("score")
     return (
-        _ORDER[severity_of(entry.get("severity"))],
+        _NAME_ORDER[severity_name(entry.get("severity"))],
         -(score if isinstance(score, int | float) else -1.0),
         str(entry.get("package") or "").lower(),
         str(entry.get("version") or entry.get("declared") or ""),
@@ -118,7 +118,8 @@ def entry_sort_key(entry: Mapping[str, Any]) -> tuple[object, ...]:
 
 
 def sorted_entries(entries: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    return sorted(entries, key=entry_sort_key)
+    items = list(entries)
+    return items if len(items) < 2 else sorted(items, key=entry_sort_key)
 
 
 def listed(entries: Sequence[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]], bool]:
