@@ -4,8 +4,9 @@ monitoring of advisory deltas and the scheduler that syncs advisories.
 
 Entry points for the pipeline, queue engines and API:
 
-- `scan_events.on_scan_finished(db, settings, scan_id)`: record SCAN_FINISHED / SCAN_FAILED and
-  queue its notifications (call it from the pipeline's scan-finished hook).
+- `scan_events.on_scan_finished(db, settings, scan_id)`: record SCAN_FINISHED / SCAN_FAILED,
+  queue its notifications, and catch the scan up with advisory runs monitoring applied while it
+  ran (call it from the pipeline's scan-finished hook).
 - `monitoring.process_pending_runs(db, settings)`: match every unprocessed advisory run's delta
   against the latest inventory of every monitored branch.
 - `external.apply_external_delta(db, settings, advisory_ids=..., records=...)`: POST /delta/.
