@@ -43,10 +43,8 @@ def build_checkout(root: Path, rng: random.Random) -> int:
     pypi = advisory_names("PyPI", 300) + [f"no-advisory-{k}" for k in range(100)]
     crates = advisory_names("crates.io", 250) + [f"plain-crate-{k}" for k in range(50)]
     go = advisory_names("Go", 250) + [f"example.com/plain/m{k}" for k in range(50)]
-    (root / "requirements.txt").write_text(
-        "\n".join(f"{n}=={rng.randint(0, 3)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}" for n in pypi)
-        + "\n"
-    )
+    pins = [f"{n}=={rng.randint(0, 3)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}" for n in pypi]
+    (root / "requirements.txt").write_text("\n".join(pins) + "\n")
     blocks = [
         f'[[package]]\nname = "{n}"\nversion = "0.{rng.randint(0, 30)}.{rng.randint(0, 9)}"\n'
         'source = "registry+https://github.com/rust-lang/crates.io-index"\n'
@@ -74,7 +72,9 @@ def main() -> None:
         for ecosystem in ("PyPI", "Go", "crates.io"):
             subprocess.run(
                 [*deeptracy, "advisories", "import", str(DATA / "current" / ecosystem / "all.zip")],
-                env=env, check=True, capture_output=True,
+                env=env,
+                check=True,
+                capture_output=True,
             )
         count = build_checkout(checkout, random.Random(7))
         times, findings = [], 0
@@ -82,7 +82,9 @@ def main() -> None:
             start = time.perf_counter()
             done = subprocess.run(
                 [*deeptracy, "scan", str(checkout), "--format", "json"],
-                env=env, capture_output=True, text=True,
+                env=env,
+                capture_output=True,
+                text=True,
             )
             times.append(time.perf_counter() - start)
             if done.returncode not in (0, 1):

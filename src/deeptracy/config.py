@@ -88,13 +88,31 @@ class Settings(BaseSettings):
     http_timeout: float = Field(default=30.0, gt=0)
     http_retries: int = Field(default=3, ge=0)
 
+    # Advisory sync lock (one sync at a time across every worker): a Redis key when BROKER_URI
+    # is a Redis, else a PostgreSQL advisory lock or a lock file beside the SQLite database.
+    advisory_sync_lock_key: str = Field(
+        default="deeptracy:advisory-sync", pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
+    )
+    advisory_sync_lock_ttl: float = Field(default=600.0, ge=5)  # seconds; renewed while held
+
     # Notifications (the original's names)
     email_smtp_server: str | None = None
-    email_smtp_port: int = 587
+    email_smtp_port: int = Field(default=587, ge=1, le=65535)
     email_smtp_user: str | None = None
     email_smtp_password: SecretStr | None = None
     email_smtp_security: SmtpSecurity = SmtpSecurity.STARTTLS
+    email_smtp_ca_file: Path | None = None  # trust this CA (a private relay) besides the system's
     email_from: str | None = None
+    notify_max_attempts: int = Field(default=6, ge=1, le=50)
+    notify_backoff_seconds: float = Field(default=30.0, gt=0)  # first retry; doubles each time
+    notify_max_backoff_seconds: float = Field(default=3600.0, gt=0)  # also caps Retry-After
+    notify_timeout: float = Field(default=10.0, gt=0)  # per HTTP request or SMTP session
+    notify_poll_interval: float = Field(default=5.0, gt=0)  # embedded delivery loop
+    notify_top_findings: int = Field(default=10, ge=1, le=40)  # findings listed in a message
+    # Plain http:// notification URLs (tests, trusted networks), and targets that resolve to
+    # loopback, private or link-local addresses (an internal chat server): both off by default.
+    allow_http_notifications: bool = False
+    notify_allow_private_hosts: bool = False
 
     @field_validator("log_level")
     @classmethod

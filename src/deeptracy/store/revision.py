@@ -4,4 +4,4 @@
 `alembic_version`; tests/store/test_migrations.py keeps it equal to the Alembic head.
 """
 
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"

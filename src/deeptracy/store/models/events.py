@@ -26,6 +26,9 @@ class Event(Base):
         ForeignKey("advisory_runs.id", ondelete="SET NULL")
     )
     kind: Mapped[str] = mapped_column(String(32))
+    # What makes the event happen once ("scan:<id>", "run:<id>:branch:<id>:new_findings"):
+    # a retried task or a second worker finds the existing event instead of adding another.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     # Findings added or closed, counts by severity, who triaged: what a message needs.
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
@@ -44,6 +47,7 @@ class Notification(Base):
         ForeignKey("project.id", ondelete="CASCADE"), index=True
     )
     channel: Mapped[str] = mapped_column(String(16))  # slack, email, webhook, teams
+    channel_id: Mapped[str | None] = mapped_column(String(32))  # the id in Project.channels
     target: Mapped[str] = mapped_column(String(255))  # a label without secrets
     state: Mapped[DeliveryState] = mapped_column(String(16), default=DeliveryState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

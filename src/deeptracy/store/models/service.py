@@ -71,7 +71,10 @@ class Branch(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(255))
-    latest_scan_id: Mapped[str | None] = mapped_column(ForeignKey("scan.id", ondelete="SET NULL"))
+    # Indexed: monitoring joins scans to branches through it, and deleting a scan looks it up.
+    latest_scan_id: Mapped[str | None] = mapped_column(
+        ForeignKey("scan.id", ondelete="SET NULL"), index=True
+    )
     last_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     project: Mapped[Project] = relationship(back_populates="branches")
@@ -136,7 +139,8 @@ class Scan(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str | None] = mapped_column(String(255))
-    inventory_id: Mapped[int | None] = mapped_column(ForeignKey("inventory.id"))
+    # Indexed: monitoring goes from an inventory that holds a package to the scans that read it.
+    inventory_id: Mapped[int | None] = mapped_column(ForeignKey("inventory.id"), index=True)
     previous_scan_id: Mapped[str | None] = mapped_column(ForeignKey("scan.id", ondelete="SET NULL"))
     total_packages: Mapped[int | None] = mapped_column(Integer)
     total_vulnerabilities: Mapped[int | None] = mapped_column(Integer)
