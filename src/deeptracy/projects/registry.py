@@ -125,9 +125,9 @@ def create_project(
     )
     session.add(project)
     try:
-        with session.begin_nested():
-            session.flush()
+        session.flush()
     except IntegrityError:
-        # Another request registered the same repository between our check and insert.
+        # Another request registered the same repository between our check and insert; the
+        # caller's transaction is spoiled and rolls back (no savepoint: see store.upsert).
         raise DuplicateProject("(concurrent)", key) from None
     return project

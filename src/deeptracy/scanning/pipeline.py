@@ -48,7 +48,6 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from deeptracy.analyzers.interface import Analyzer
@@ -99,6 +98,7 @@ from deeptracy.store.models import (
 )
 from deeptracy.store.models import Finding as FindingRow
 from deeptracy.store.models import Inventory as InventoryRow
+from deeptracy.store.upsert import insert_ignoring_conflicts
 from deeptracy.vault import Vault, VaultError
 
 log = logging.getLogger(__name__)
@@ -749,25 +749,27 @@ class _Run:
             select(Branch).where(Branch.project_id == self.project_id, Branch.name == self.branch)
         )
         if row is None:
-            try:
-                with session.begin_nested():
-                    session.add(
-                        Branch(
-                            project_id=self.project_id,
-                            name=self.branch,
-                            latest_scan_id=self.claim.scan_id,
-                            last_scan_at=now,
-                        )
-                    )
+            created = insert_ignoring_conflicts(
+                session,
+                Branch,
+                {
+                    "project_id": self.project_id,
+                    "name": self.branch,
+                    "latest_scan_id": self.claim.scan_id,
+                    "last_scan_at": now,
+                },
+                conflict=("project_id", "name"),
+            )
+            if created:
                 return
-            except IntegrityError:  # another scan of the branch created it meanwhile
-                row = session.scalar(
-                    select(Branch).where(
-                        Branch.project_id == self.project_id, Branch.name == self.branch
-                    )
+            # Another scan of the branch created it meanwhile.
+            row = session.scalar(
+                select(Branch).where(
+                    Branch.project_id == self.project_id, Branch.name == self.branch
                 )
-                if row is None:
-                    raise
+            )
+            if row is None:  # pragma: no cover - a conflict means the row exists
+                raise RuntimeError(f"branch {self.branch!r} vanished after a conflicting insert")
         mine = session.scalar(select(Scan.created_at).where(Scan.id == self.claim.scan_id))
         current = (
             session.scalar(select(Scan.created_at).where(Scan.id == row.latest_scan_id))
