@@ -8,9 +8,9 @@ SAVEPOINT is its first statement; a conflict-ignoring insert needs no savepoint 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import CursorResult
+from sqlalchemy import CursorResult, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -24,7 +24,9 @@ def insert_ignoring_conflicts(
     """Insert one row unless it conflicts on the `conflict` columns; True when inserted."""
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(model).values(**values)
+    # The Core table, not the ORM class: an ORM-enabled INSERT reports no reliable rowcount.
+    table = cast(Table, model.__table__)
+    statement = module.insert(table).values(**values)
     result = session.execute(statement.on_conflict_do_nothing(index_elements=list(conflict)))
     assert isinstance(result, CursorResult)  # an INSERT answers with a cursor result
     return bool(result.rowcount)
