@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -27,6 +27,8 @@ def insert_ignoring_conflicts(
     # The Core table, not the ORM class: an ORM-enabled INSERT reports no reliable rowcount.
     table = cast(Table, model.__table__)
     statement = module.insert(table).values(**values)
-    result = session.execute(statement.on_conflict_do_nothing(index_elements=list(conflict)))
-    assert isinstance(result, CursorResult)  # an INSERT answers with a cursor result
-    return bool(result.rowcount)
+    statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
+    # RETURNING tells inserted from ignored on both backends (rowcount is -1 on psycopg when
+    # SQLAlchemy adds its own RETURNING for the primary key).
+    returned = session.execute(statement.returning(*(table.c[name] for name in conflict)))
+    return returned.first() is not None
